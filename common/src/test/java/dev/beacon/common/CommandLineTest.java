@@ -1,0 +1,93 @@
+package dev.beacon.common;
+
+import com.typesafe.config.Config;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class CommandLineTest {
+  private final CommandLine cli = new CommandLine("demo", "demo", "1.2.3");
+
+  private Config run(String... args) {
+    CommandLine.Result r = cli.parse(args);
+    assertInstanceOf(CommandLine.Run.class, r, () -> r.toString());
+    return ((CommandLine.Run) r).config();
+  }
+
+  @Test
+  void defaultsComeFromReference() {
+    Config c = run();
+    assertEquals("0.0.0.0:4160", c.getString("demo.tcp-address"));
+    assertEquals(Duration.ofSeconds(300), c.getDuration("demo.inactive-producer-timeout"));
+  }
+
+  @Test
+  void equalsAndSpaceFormsBothWork() {
+    assertEquals("127.0.0.1:0", run("--tcp-address=127.0.0.1:0").getString("demo.tcp-address"));
+    assertEquals("127.0.0.1:1", run("--tcp-address", "127.0.0.1:1").getString("demo.tcp-address"));
+    assertEquals(Duration.ofSeconds(5), run("--inactive-producer-timeout", "5s").getDuration("demo.inactive-producer-timeout"));
+  }
+
+  @Test
+  void repeatableFlagsCollectIntoAList() {
+    Config c = run("--lookupd-tcp-address=a:1", "--lookupd-tcp-address", "b:2,c:3");
+    assertEquals(List.of("a:1", "b:2", "c:3"), c.getStringList("demo.lookupd-tcp-address"));
+  }
+
+  @Test
+  void bareBooleanFlag() {
+    assertTrue(run("--verbose").getBoolean("demo.verbose"));
+    assertFalse(run("--verbose", "false").getBoolean("demo.verbose"));
+    assertTrue(run("--verbose", "--tcp-address=x:1").getBoolean("demo.verbose"));
+  }
+
+  @Test
+  void unknownFlagIsAUsageError() {
+    CommandLine.Result r = cli.parse(new String[] {"--nope=1"});
+    CommandLine.Exit e = assertInstanceOf(CommandLine.Exit.class, r);
+    assertEquals(2, e.status());
+    assertTrue(e.text().contains("unknown flag --nope"), e.text());
+  }
+
+  @Test
+  void badValueIsRejectedAtStartup() {
+    CommandLine.Result r = cli.parse(new String[] {"--inactive-producer-timeout=soon"});
+    CommandLine.Exit e = assertInstanceOf(CommandLine.Exit.class, r);
+    assertEquals(1, e.status());
+  }
+
+  @Test
+  void flagBeatsFileBeatsReference() throws Exception {
+    Path f = Files.createTempFile("demo", ".conf");
+    Files.writeString(f, "demo { tcp-address = \"file:1\"\n inactive-producer-timeout = 7s }");
+    Config c = run("--config", f.toString(), "--tcp-address=flag:2");
+    assertEquals("flag:2", c.getString("demo.tcp-address"));
+    assertEquals(Duration.ofSeconds(7), c.getDuration("demo.inactive-producer-timeout"));
+  }
+
+  @Test
+  void helpListsEveryKeyWithDefaultAndComment() {
+    CommandLine.Exit e = assertInstanceOf(CommandLine.Exit.class, cli.parse(new String[] {"--help"}));
+    assertEquals(0, e.status());
+    for (String k : List.of("--tcp-address", "--inactive-producer-timeout", "--lookupd-tcp-address", "--verbose", "--max-payload")) {
+      assertTrue(e.text().contains(k), k);
+    }
+    assertTrue(e.text().contains("where to listen"));
+    CommandLine.Exit v = assertInstanceOf(CommandLine.Exit.class, cli.parse(new String[] {"--version"}));
+    assertEquals("demo v1.2.3", v.text());
+  }
+
+  @Test
+  void hostPortParsing() {
+    assertEquals(new HostPort("127.0.0.1", 4160), HostPort.parse("127.0.0.1:4160"));
+    assertEquals(new HostPort("0.0.0.0", 4161), HostPort.parse(":4161"));
+    assertEquals(new HostPort("::1", 0), HostPort.parse("[::1]:0"));
+    assertThrows(IllegalArgumentException.class, () -> HostPort.parse("nohost"));
+    assertThrows(IllegalArgumentException.class, () -> HostPort.parse("h:99999"));
+  }
+}
