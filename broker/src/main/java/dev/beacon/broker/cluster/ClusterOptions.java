@@ -1,0 +1,67 @@
+package dev.beacon.broker.cluster;
+
+import com.typesafe.config.Config;
+import dev.beacon.common.HostPort;
+
+import java.time.Duration;
+import java.util.List;
+
+/** The cluster-discovery settings, read once from the {@code broker} block of the config. */
+record ClusterOptions(
+    List<HostPort> lookupdTcpAddresses,
+    String broadcastAddress,
+    Duration lookupdPingInterval,
+    Duration lookupdResponseTimeout,
+    Duration lookupdDialTimeout,
+    Duration reconnectBackoffMin,
+    Duration reconnectBackoffMax,
+    int lookupdMaxResponseSize,
+    Duration discoveryPollInterval,
+    int discoveryMaxResponseSize,
+    Duration discoveryVarzTtl,
+    Duration discoveryPeerExpiry) {
+
+  static ClusterOptions from(Config config) {
+    Config c = config.getConfig("broker");
+    ClusterOptions o = new ClusterOptions(
+        c.getStringList("lookupd-tcp-address").stream().map(HostPort::parse).toList(),
+        c.getString("broadcast-address"),
+        c.getDuration("lookupd-ping-interval"),
+        c.getDuration("lookupd-response-timeout"),
+        c.getDuration("lookupd-dial-timeout"),
+        c.getDuration("lookupd-reconnect-backoff-min"),
+        c.getDuration("lookupd-reconnect-backoff-max"),
+        Math.toIntExact(c.getBytes("lookupd-max-response-size")),
+        c.getDuration("discovery-poll-interval"),
+        Math.toIntExact(c.getBytes("discovery-max-response-size")),
+        c.getDuration("discovery-varz-ttl"),
+        c.getDuration("discovery-peer-expiry"));
+    o.validate();
+    return o;
+  }
+
+  private void validate() {
+    positive("lookupd-ping-interval", lookupdPingInterval);
+    positive("lookupd-response-timeout", lookupdResponseTimeout);
+    positive("lookupd-dial-timeout", lookupdDialTimeout);
+    positive("lookupd-reconnect-backoff-min", reconnectBackoffMin);
+    positive("discovery-poll-interval", discoveryPollInterval);
+    positive("discovery-peer-expiry", discoveryPeerExpiry);
+    if (reconnectBackoffMax.compareTo(reconnectBackoffMin) < 0) {
+      throw new IllegalArgumentException("broker.lookupd-reconnect-backoff-max: " + reconnectBackoffMax
+          + " (expected: >= lookupd-reconnect-backoff-min " + reconnectBackoffMin + ")");
+    }
+    if (lookupdMaxResponseSize < 256) {
+      throw new IllegalArgumentException("broker.lookupd-max-response-size: " + lookupdMaxResponseSize + " (expected: >= 256)");
+    }
+    if (discoveryMaxResponseSize < 1024) {
+      throw new IllegalArgumentException("broker.discovery-max-response-size: " + discoveryMaxResponseSize + " (expected: >= 1024)");
+    }
+  }
+
+  private static void positive(String key, Duration d) {
+    if (d.isNegative() || d.isZero()) {
+      throw new IllegalArgumentException("broker." + key + ": " + d + " (expected: > 0)");
+    }
+  }
+}

@@ -1,0 +1,124 @@
+package dev.beacon.broker.cluster;
+
+import dev.beacon.common.CommandLine;
+import dev.beacon.common.HostPort;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.net.NetClient;
+import io.vertx.core.net.NetClientOptions;
+
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * One broker's membership: a {@link LookupdRegistrar} per lookupd fed from the broker's local
+ * interest, and a {@link PeerDiscovery} feeding the broker's route peers. Runs on the broker's context.
+ */
+final class Membership {
+  private static final System.Logger LOG = System.getLogger(Membership.class.getName());
+
+  private final ClusterHost host;
+  private final ClusterOptions options;
+  private final Interest interest = new Interest();
+  private final List<LookupdRegistrar> registrars = new ArrayList<>();
+  private Vertx vertx;
+  private NetClient netClient;
+  private HttpClient httpClient;
+  private PeerDiscovery discovery;
+  private boolean started;
+
+  Membership(ClusterHost host, ClusterOptions options) {
+    this.host = host;
+    this.options = options;
+  }
+
+  List<LookupdRegistrar> registrars() {
+    return registrars;
+  }
+
+  PeerDiscovery discovery() {
+    return discovery;
+  }
+
+  /** Starts registering and discovering; completes at once (a lookupd that is down never delays the broker). */
+  Future<Void> start() {
+    if (options.lookupdTcpAddresses().isEmpty()) {
+      return Future.succeededFuture();
+    }
+    vertx = host.context().owner();
+    // IDENTIFY carries the hostname even when a broadcast address is configured; resolving it may block.
+    return vertx.executeBlocking(Membership::hostname).map(name -> {
+      begin(options.broadcastAddress().isEmpty() ? name : options.broadcastAddress(), name);
+      return null;
+    });
+  }
+
+  private void begin(String broadcast, String hostname) {
+    int dial = Math.toIntExact(options.lookupdDialTimeout().toMillis());
+    netClient = vertx.createNetClient(new NetClientOptions().setConnectTimeout(dial).setTcpNoDelay(true));
+    httpClient = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout(dial).setKeepAlive(true));
+    LookupProtocol.Identity identity = new LookupProtocol.Identity(broadcast, hostname, host.clientPort(),
+        host.httpPort(), CommandLine.versionOf(Membership.class, "0.1.0"));
+    discovery = new PeerDiscovery(vertx, httpClient, options,
+        new PeerDiscovery.Node(broadcast, host.clientPort(), host.httpPort()), host.serverId(),
+        this::lookupdHttpAddresses, host::setRoutePeers);
+    for (HostPort address : options.lookupdTcpAddresses()) {
+      registrars.add(new LookupdRegistrar(vertx, netClient, address, identity, interest, options,
+          http -> discovery.pollAll()));
+    }
+    host.forEachLocalSubscription((subject, queue) -> interest.apply(subject, queue, true));
+    host.addInterestListener(this::onInterest);
+    registrars.forEach(LookupdRegistrar::start);
+    discovery.start();
+    started = true;
+    LOG.log(System.Logger.Level.INFO, "cluster: registering with lookupd " + options.lookupdTcpAddresses()
+        + " as " + broadcast + ":" + host.clientPort());
+  }
+
+  private void onInterest(String subject, String queue, boolean added) {
+    if (!started) {
+      return;
+    }
+    String changed = interest.apply(subject, queue, added);
+    if (changed != null) {
+      String channel = changed.isEmpty() ? null : changed;
+      for (LookupdRegistrar r : registrars) {
+        r.changed(subject, channel);
+      }
+    }
+  }
+
+  private Collection<HostPort> lookupdHttpAddresses() {
+    return registrars.stream().map(LookupdRegistrar::httpAddress).filter(Objects::nonNull).toList();
+  }
+
+  Future<Void> stop() {
+    started = false;
+    registrars.forEach(LookupdRegistrar::stop);
+    if (discovery != null) {
+      discovery.stop();
+    }
+    List<Future<Void>> closing = new ArrayList<>();
+    if (netClient != null) {
+      closing.add(netClient.close());
+    }
+    if (httpClient != null) {
+      closing.add(httpClient.close());
+    }
+    return Future.join(closing).mapEmpty();
+  }
+
+  /** This machine's name, as nsqd's default broadcast address ({@code os.Hostname()}); may block on DNS. */
+  private static String hostname() {
+    try {
+      return InetAddress.getLocalHost().getHostName();
+    } catch (java.net.UnknownHostException e) {
+      return "localhost";
+    }
+  }
+}

@@ -1,0 +1,256 @@
+package dev.beacon.broker.cluster;
+
+import dev.beacon.common.HostPort;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+/**
+ * Turns the nodes the lookupds know into this broker's route peers. Polls each lookupd's plain
+ * nsqlookupd {@code /nodes}, asks every other node's {@code /varz} whether it is a Beacon broker
+ * and where its route listener is (answers cached per node), and hands the union over all
+ * lookupds to the broker. A peer no lookupd has listed for {@code discovery-peer-expiry} is
+ * dropped. Runs on the broker's context; never blocks; every body read is bounded.
+ */
+final class PeerDiscovery {
+  private static final System.Logger LOG = System.getLogger(PeerDiscovery.class.getName());
+  /** Asks nsqlookupd for its v1 envelope (spec lookupd.md 3.2); both envelopes are accepted. */
+  private static final String ACCEPT_V1 = "application/vnd.nsq; version=1.0";
+
+  /** One node as lookupd lists it; nsqadmin keys nodes by broadcast address and ports too. */
+  record Node(String broadcastAddress, int tcpPort, int httpPort) {
+  }
+
+  /** A /varz answer: {@code route} is null for a node that is not a Beacon broker. */
+  private record Varz(HostPort route, long fetchedAt) {
+  }
+
+  /** One lookupd's last successful /nodes answer. */
+  private static final class Listing {
+    Set<Node> nodes = Set.of();
+    boolean polling;
+  }
+
+  private final Vertx vertx;
+  private final HttpClient http;
+  private final ClusterOptions options;
+  private final Node self;
+  private final String selfServerId;
+  private final Supplier<Collection<HostPort>> lookupdHttpAddresses;
+  private final Consumer<Set<HostPort>> routePeers;
+
+  private final Map<HostPort, Listing> listings = new HashMap<>();
+  private final Map<Node, Long> lastListed = new HashMap<>();
+  private final Map<Node, Varz> varz = new HashMap<>();
+  private final Set<Node> fetching = new HashSet<>();
+  private long lastAnswer = -1;
+  private Set<HostPort> published = Set.of();
+  private long pollTimer = -1;
+  private boolean stopped;
+
+  PeerDiscovery(Vertx vertx, HttpClient http, ClusterOptions options, Node self, String selfServerId,
+      Supplier<Collection<HostPort>> lookupdHttpAddresses, Consumer<Set<HostPort>> routePeers) {
+    this.vertx = vertx;
+    this.http = http;
+    this.options = options;
+    this.self = self;
+    this.selfServerId = selfServerId;
+    this.lookupdHttpAddresses = lookupdHttpAddresses;
+    this.routePeers = routePeers;
+  }
+
+  void start() {
+    long interval = options.discoveryPollInterval().toMillis();
+    pollTimer = vertx.setPeriodic(interval, interval, id -> pollAll());
+  }
+
+  void stop() {
+    stopped = true;
+    if (pollTimer >= 0) {
+      vertx.cancelTimer(pollTimer);
+    }
+  }
+
+  /** The route peers last handed to the broker. */
+  Set<HostPort> peers() {
+    return published;
+  }
+
+  /** Polls every lookupd whose HTTP address is known and that has no request outstanding. */
+  void pollAll() {
+    if (stopped) {
+      return;
+    }
+    for (HostPort lookupd : lookupdHttpAddresses.get()) {
+      Listing listing = listings.computeIfAbsent(lookupd, a -> new Listing());
+      if (!listing.polling) {
+        listing.polling = true;
+        poll(lookupd, listing);
+      }
+    }
+    publish();
+  }
+
+  private void poll(HostPort lookupd, Listing listing) {
+    getJson(lookupd.host(), lookupd.port(), "/nodes").onComplete(ar -> {
+      listing.polling = false;
+      if (stopped) {
+        return;
+      }
+      if (ar.failed()) {
+        LOG.log(System.Logger.Level.DEBUG, "lookupd(" + lookupd + "): GET /nodes failed: " + ar.cause().getMessage());
+        return;
+      }
+      Set<Node> nodes = nodes(ar.result());
+      if (nodes == null) {
+        LOG.log(System.Logger.Level.WARNING, "lookupd(" + lookupd + "): /nodes answer has no producers list");
+        return;
+      }
+      listing.nodes = nodes;
+      lastAnswer = System.nanoTime();
+      for (Node node : nodes) {
+        lastListed.put(node, lastAnswer);
+        fetchVarzIfStale(node);
+      }
+      publish();
+    });
+  }
+
+  /** The nodes of a /nodes answer (v1 body, or the pre-1.0 {@code data} envelope), or null if it is not one. */
+  static Set<Node> nodes(JsonObject body) {
+    Object data = body.getValue("data");
+    if (data instanceof JsonObject wrapped) {
+      body = wrapped;
+    }
+    if (!(body.getValue("producers") instanceof JsonArray producers)) {
+      return null;
+    }
+    Set<Node> nodes = new HashSet<>();
+    for (Object o : producers) {
+      if (o instanceof JsonObject p
+          && p.getValue("broadcast_address") instanceof String address && !address.isEmpty()
+          && p.getValue("tcp_port") instanceof Number tcp
+          && p.getValue("http_port") instanceof Number httpPort
+          && httpPort.intValue() > 0 && httpPort.intValue() <= 65535) {
+        nodes.add(new Node(address, tcp.intValue(), httpPort.intValue()));
+      }
+    }
+    return nodes;
+  }
+
+  private void fetchVarzIfStale(Node node) {
+    if (node.equals(self) || fetching.contains(node)) {
+      return;
+    }
+    Varz known = varz.get(node);
+    if (known != null && System.nanoTime() - known.fetchedAt < options.discoveryVarzTtl().toNanos()) {
+      return;
+    }
+    fetching.add(node);
+    getJson(node.broadcastAddress(), node.httpPort(), "/varz").onComplete(ar -> {
+      fetching.remove(node);
+      if (stopped) {
+        return;
+      }
+      if (ar.failed()) {
+        // Down but still listed: keep what we knew, so the broker keeps retrying it with backoff.
+        LOG.log(System.Logger.Level.DEBUG, "node(" + node.broadcastAddress() + ":" + node.httpPort()
+            + "): GET /varz failed: " + ar.cause().getMessage());
+        return;
+      }
+      // Our own node listed under another address (a different broadcast address) is not a peer.
+      HostPort route = selfServerId.equals(ar.result().getValue("server_id")) ? null : routeOf(node, ar.result());
+      varz.put(node, new Varz(route, System.nanoTime()));
+      publish();
+    });
+  }
+
+  /**
+   * The route address of a node from its /varz: a Beacon broker reports nats-server's
+   * {@code cluster.cluster_port}; anything else (an nsqd, whose /varz is a 404) is not a peer.
+   */
+  static HostPort routeOf(Node node, JsonObject varz) {
+    if (!(varz.getValue("cluster") instanceof JsonObject cluster)
+        || !(cluster.getValue("cluster_port") instanceof Number port)
+        || port.intValue() <= 0 || port.intValue() > 65535) {
+      return null;
+    }
+    return new HostPort(node.broadcastAddress(), port.intValue());
+  }
+
+  /** Expires peers no lookupd lists any more and hands the broker the set if it changed. */
+  private void publish() {
+    long now = System.nanoTime();
+    // While no lookupd answers at all, nothing expires: a registry outage must not drop routes.
+    boolean anyoneAnswering = lastAnswer >= 0 && now - lastAnswer < options.discoveryPeerExpiry().toNanos();
+    Set<HostPort> peers = new HashSet<>();
+    for (Iterator<Map.Entry<Node, Long>> it = lastListed.entrySet().iterator(); it.hasNext(); ) {
+      Map.Entry<Node, Long> e = it.next();
+      if (anyoneAnswering && now - e.getValue() > options.discoveryPeerExpiry().toNanos()) {
+        it.remove();
+        varz.remove(e.getKey());
+        continue;
+      }
+      Varz v = varz.get(e.getKey());
+      if (v != null && v.route != null && !e.getKey().equals(self)) {
+        peers.add(v.route);
+      }
+    }
+    if (!peers.equals(published)) {
+      published = Set.copyOf(peers);
+      LOG.log(System.Logger.Level.INFO, "route peers from lookupd: " + published);
+      routePeers.accept(published);
+    }
+  }
+
+  /** GET with a bounded body; fails on a non-200 status, a body over the limit, or bad JSON. */
+  private Future<JsonObject> getJson(String host, int port, String uri) {
+    RequestOptions request = new RequestOptions()
+        .setMethod(HttpMethod.GET).setHost(host).setPort(port).setURI(uri)
+        .putHeader(HttpHeaders.ACCEPT, ACCEPT_V1)
+        .setConnectTimeout(options.lookupdDialTimeout().toMillis())
+        .setIdleTimeout(options.lookupdResponseTimeout().toMillis());
+    int max = options.discoveryMaxResponseSize();
+    return http.request(request).compose(req -> req.send()).compose(resp -> {
+      Promise<JsonObject> result = Promise.promise();
+      Buffer body = Buffer.buffer();
+      resp.exceptionHandler(result::tryFail);
+      resp.handler(chunk -> {
+        if (body.length() + chunk.length() > max) {
+          result.tryFail("body over " + max + " bytes");
+          resp.request().reset();
+        } else {
+          body.appendBuffer(chunk);
+        }
+      });
+      resp.endHandler(v -> {
+        if (resp.statusCode() != 200) {
+          result.tryFail("HTTP " + resp.statusCode());
+          return;
+        }
+        try {
+          result.tryComplete(new JsonObject(body));
+        } catch (RuntimeException e) {
+          result.tryFail("not a JSON object");
+        }
+      });
+      return result.future();
+    });
+  }
+}
