@@ -1,9 +1,47 @@
 package dev.beacon.lookupd;
 
-/** Entry point (being built; see the open issues). */
+import dev.beacon.common.CommandLine;
+import io.vertx.core.Vertx;
+
+/**
+ * {@code java -jar lookupd.jar [--flag=value ...]}: a drop-in nsqlookupd v1.3.0. Prints one
+ * ready line with the actual ports once both listeners accept; exits non-zero with one line when
+ * the configuration is bad or a listener cannot bind.
+ */
 public final class Main {
+  private Main() {}
+
   public static void main(String[] args) {
-    System.err.println("lookupd: not built yet");
-    System.exit(1);
+    CommandLine.Result result = new CommandLine("lookupd", "lookupd", CommandLine.versionOf(Main.class, "0.1.0")).parse(args);
+    if (result instanceof CommandLine.Exit exit) {
+      (exit.status() == 0 ? System.out : System.err).println(exit.text().stripTrailing());
+      System.exit(exit.status());
+      return;
+    }
+    LookupdOptions options;
+    try {
+      options = LookupdOptions.from(((CommandLine.Run) result).config());
+    } catch (RuntimeException e) {
+      System.err.println("lookupd: bad configuration: " + e.getMessage());
+      System.exit(1);
+      return;
+    }
+    Vertx vertx = Vertx.vertx();
+    Lookupd lookupd = new Lookupd(options);
+    vertx.deployVerticle(lookupd).onComplete(ar -> {
+      if (ar.failed()) {
+        System.err.println("lookupd: " + ar.cause().getMessage());
+        System.exit(1);
+      }
+      System.out.println("lookupd: ready, tcp " + Lookupd.hostPort(options.tcpAddress().host(), lookupd.tcpPort())
+          + " http " + Lookupd.hostPort(options.httpAddress().host(), lookupd.httpPort()));
+    });
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      try {
+        vertx.close().await();
+      } catch (Exception e) {
+        // exiting anyway
+      }
+    }, "lookupd-shutdown"));
   }
 }

@@ -1,0 +1,547 @@
+package dev.beacon.lookupd;
+
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * nsqlookupd's HTTP API (V1 envelope) plus /metrics and long-poll /lookup. The route table is
+ * {@link #routes}; 404, 405, OPTIONS and redirects follow httprouter v1.3.0 as nsqlookupd uses it.
+ * Answers that do not change between requests (/lookup per topic, /topics, /nodes) are kept
+ * serialized and rebuilt only when the registry's version for them moves or a timeout flips.
+ * Runs on the verticle's event loop; no request is logged.
+ */
+final class HttpApi implements Handler<HttpServerRequest> {
+
+  /** A route's handler: the request, its parsed query. Throws ApiError for a {"message":CODE} answer. */
+  private interface Action {
+    void handle(HttpServerRequest req, Map<String, String> q) throws ApiError;
+  }
+
+  /** An error answer: HTTP status and nsqlookupd's code. */
+  static final class ApiError extends Exception {
+    final int status;
+    final String code;
+
+    ApiError(int status, String code) {
+      super(code, null, false, false);
+      this.status = status;
+      this.code = code;
+    }
+  }
+
+  private record Route(int index, String path, HttpMethod method, String allow, Action action) {}
+
+  /** A cached serialized answer, valid while its version holds and until validUntil (unix ns). */
+  private record Cached(Buffer body, long version, long validUntil) {}
+
+  /** A parked long poll. */
+  private static final class Waiter {
+    final HttpServerRequest req;
+    final String topic;
+    long timer;
+
+    Waiter(HttpServerRequest req, String topic) {
+      this.req = req;
+      this.topic = topic;
+    }
+  }
+
+  static final String VERSION = "1.3.0";
+  private static final CharSequence X_NSQ = HttpHeaders.createOptimized("X-Nsq-Content-Type");
+  private static final CharSequence NSQ_V1 = HttpHeaders.createOptimized("nsq; version=1.0");
+  private static final CharSequence CONTENT_TYPE = HttpHeaders.createOptimized("Content-Type");
+  private static final CharSequence ALLOW = HttpHeaders.createOptimized("Allow");
+  private static final CharSequence JSON_TYPE = HttpHeaders.createOptimized("application/json; charset=utf-8");
+  private static final CharSequence TEXT_TYPE = HttpHeaders.createOptimized("text/plain; charset=utf-8");
+  private static final CharSequence PROM_TYPE = HttpHeaders.createOptimized("text/plain; version=0.0.4; charset=utf-8");
+  /** Ours: the version token of a /lookup answer, to pass back as ?version= in a long poll. */
+  static final CharSequence X_LOOKUP_VERSION = HttpHeaders.createOptimized("X-Lookupd-Version");
+  private static final Buffer OK = Buffer.buffer("OK");
+  private static final Buffer INFO = Buffer.buffer("{\"version\":\"" + VERSION + "\"}");
+
+  private final Vertx vertx;
+  private final RegistrationDb db;
+  private final LookupdOptions options;
+  private final Map<String, Route> routes = new HashMap<>();
+  private final Map<String, Route> routesLower = new HashMap<>();
+  final Metrics metrics;
+  private final Map<String, Buffer> errorBodies = new HashMap<>();
+  private Cached topicsCache;
+  private Cached nodesCache;
+  private final Map<String, List<Waiter>> waiters = new HashMap<>();
+  private int waiting;
+  private final Set<String> changedTopics = new HashSet<>();
+  private boolean flushScheduled;
+
+  HttpApi(Vertx vertx, RegistrationDb db, LookupdOptions options) {
+    this.vertx = vertx;
+    this.db = db;
+    this.options = options;
+    routes();
+    String[] names = new String[routes.size()];
+    for (Route r : routes.values()) {
+      names[r.index] = r.path;
+    }
+    this.metrics = new Metrics(names);
+  }
+
+  /** The whole API. Parameters come only from the query string, as in nsqlookupd. */
+  private void routes() {
+    get("/ping", (req, q) -> req.response().putHeader(CONTENT_TYPE, TEXT_TYPE).end(OK));
+    get("/info", (req, q) -> json(req, INFO));
+    get("/debug", (req, q) -> json(req, debug()));
+    get("/lookup", this::lookup);
+    get("/topics", (req, q) -> json(req, topics()));
+    get("/channels", this::channels);
+    get("/nodes", (req, q) -> json(req, nodes()));
+    get("/metrics", (req, q) -> req.response().putHeader(CONTENT_TYPE, PROM_TYPE)
+        .end(metrics.render(db, waiting)));
+    post("/topic/create", this::createTopic);
+    post("/topic/delete", this::deleteTopic);
+    post("/channel/create", this::createChannel);
+    post("/channel/delete", this::deleteChannel);
+    post("/topic/tombstone", this::tombstoneTopic);
+  }
+
+  private void get(String path, Action a) {
+    add(path, HttpMethod.GET, "GET, OPTIONS", a);
+  }
+
+  private void post(String path, Action a) {
+    add(path, HttpMethod.POST, "OPTIONS, POST", a);
+  }
+
+  private void add(String path, HttpMethod method, String allow, Action a) {
+    Route r = new Route(routes.size(), path, method, allow, a);
+    routes.put(path, r);
+    routesLower.put(path.toLowerCase(Locale.ROOT), r);
+  }
+
+  // ---- dispatch and the one failure path -------------------------------------------------------
+
+  @Override
+  public void handle(HttpServerRequest req) {
+    String path = req.path();
+    Route route = routes.get(path);
+    if (route == null) {
+      redirectOrNotFound(req, path);
+      return;
+    }
+    HttpMethod m = req.method();
+    if (!m.equals(route.method)) {
+      if (m.equals(HttpMethod.OPTIONS)) {
+        req.response().putHeader(ALLOW, route.allow).end();
+      } else {
+        req.response().putHeader(ALLOW, route.allow);
+        fail(req, new ApiError(405, Errors.METHOD_NOT_ALLOWED));
+      }
+      return;
+    }
+    metrics.request(route.index);
+    try {
+      route.action.handle(req, Query.parse(req.query()));
+    } catch (ApiError e) {
+      fail(req, e);
+    } catch (Query.Invalid e) {
+      fail(req, new ApiError(400, Errors.INVALID_REQUEST));
+    } catch (RuntimeException e) {
+      fail(req, new ApiError(500, Errors.INTERNAL_ERROR));
+    }
+  }
+
+  /** httprouter: a trailing slash or wrong case on a known path redirects (301 for GET, 307 otherwise); else 404. */
+  private void redirectOrNotFound(HttpServerRequest req, String path) {
+    String fixed = path.length() > 1 && path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
+    Route r = routes.get(fixed);
+    if (r == null) {
+      r = routesLower.get(fixed.toLowerCase(Locale.ROOT));
+    }
+    if (r == null || req.method().equals(HttpMethod.CONNECT)) {
+      fail(req, new ApiError(404, Errors.NOT_FOUND));
+      return;
+    }
+    String q = req.query();
+    req.response().setStatusCode(req.method().equals(HttpMethod.GET) ? 301 : 307)
+        .putHeader(HttpHeaders.LOCATION, q == null ? r.path : r.path + "?" + q).end();
+  }
+
+  private void fail(HttpServerRequest req, ApiError e) {
+    Buffer body = errorBodies.computeIfAbsent(e.code, c -> Buffer.buffer("{\"message\":\"" + c + "\"}"));
+    req.response().setStatusCode(e.status);
+    json(req, body);
+  }
+
+  private static void json(HttpServerRequest req, Buffer body) {
+    req.response()
+        .putHeader(CONTENT_TYPE, JSON_TYPE)
+        .putHeader(X_NSQ, NSQ_V1)
+        .end(body);
+  }
+
+  /** A mutation's success: 200, empty body, no Content-Type, the X-NSQ header (as nsqlookupd). */
+  private static void done(HttpServerRequest req) {
+    req.response().putHeader(X_NSQ, NSQ_V1).end();
+  }
+
+  // ---- reads -----------------------------------------------------------------------------------
+
+  private void lookup(HttpServerRequest req, Map<String, String> q) throws ApiError {
+    String topic = q.get("topic");
+    if (topic == null) {
+      throw new ApiError(400, Errors.MISSING_ARG_TOPIC);
+    }
+    String wait = q.get("wait");
+    String since = q.get("version");
+    if (wait != null && since != null) {
+      long waitNanos = parseWait(wait);
+      long version;
+      try {
+        version = Long.parseLong(since);
+      } catch (NumberFormatException e) {
+        throw new ApiError(400, Errors.INVALID_ARG_VERSION);
+      }
+      if (version == db.version(topic) && waitNanos > 0) {
+        park(req, topic, waitNanos);
+        return;
+      }
+    }
+    answerLookup(req, topic);
+  }
+
+  private void answerLookup(HttpServerRequest req, String topic) {
+    HttpServerResponse res = req.response();
+    if (topic.equals("*")) {
+      res.putHeader(X_LOOKUP_VERSION, "0");
+      lookupAll(req);
+      return;
+    }
+    RegistrationDb.Topic t = db.find(topic);
+    res.putHeader(X_LOOKUP_VERSION, t == null ? "0" : Long.toString(t.version));
+    if (t == null || !t.registered) {
+      fail(req, new ApiError(404, Errors.TOPIC_NOT_FOUND));
+      return;
+    }
+    long now = db.now();
+    Cached c = (Cached) t.cache;
+    if (c == null || c.version != t.version || now >= c.validUntil) {
+      List<PeerInfo> producers = new ArrayList<>(t.producers.size());
+      long validUntil = db.lookupProducers(t, now, producers);
+      StringBuilder sb = new StringBuilder(64 + producers.size() * 160);
+      sb.append("{\"channels\":");
+      Json.strings(sb, t.channels.keySet());
+      sb.append(",\"producers\":[");
+      for (int i = 0; i < producers.size(); i++) {
+        if (i > 0) {
+          sb.append(',');
+        }
+        producer(sb, producers.get(i)).append('}');
+      }
+      sb.append("]}");
+      c = new Cached(Buffer.buffer(sb.toString()), t.version, validUntil);
+      t.cache = c;
+    }
+    json(req, c.body);
+  }
+
+  /** nsqlookupd's wildcard read: every channel and every topic producer (deduplicated, sorted here). */
+  private void lookupAll(HttpServerRequest req) {
+    TreeSet<String> channels = new TreeSet<>();
+    TreeMap<String, PeerInfo> producers = new TreeMap<>();
+    if (!db.lookupAll(db.now(), channels, producers)) {
+      fail(req, new ApiError(404, Errors.TOPIC_NOT_FOUND));
+      return;
+    }
+    StringBuilder sb = new StringBuilder().append("{\"channels\":");
+    Json.strings(sb, channels).append(",\"producers\":[");
+    boolean first = true;
+    for (PeerInfo p : producers.values()) {
+      if (!first) {
+        sb.append(',');
+      }
+      first = false;
+      producer(sb, p).append('}');
+    }
+    json(req, Buffer.buffer(sb.append("]}").toString()));
+  }
+
+  /** The producer object's fields in nsqlookupd's order, without the closing brace. */
+  private static StringBuilder producer(StringBuilder sb, PeerInfo p) {
+    sb.append("{\"remote_address\":");
+    Json.str(sb, p.id).append(",\"hostname\":");
+    Json.str(sb, p.hostname).append(",\"broadcast_address\":");
+    Json.str(sb, p.broadcastAddress).append(",\"tcp_port\":").append(p.tcpPort)
+        .append(",\"http_port\":").append(p.httpPort).append(",\"version\":");
+    Json.str(sb, p.version);
+    if (!p.topologyZone.isEmpty() || !p.topologyRegion.isEmpty()) {
+      sb.append(",\"topology_zone\":");
+      Json.str(sb, p.topologyZone).append(",\"topology_region\":");
+      Json.str(sb, p.topologyRegion);
+    }
+    return sb;
+  }
+
+  private Buffer topics() {
+    Cached c = topicsCache;
+    if (c == null || c.version != db.topicsVersion()) {
+      StringBuilder sb = new StringBuilder(16 + db.topicRegistrations() * 16).append("{\"topics\":");
+      Json.strings(sb, db.topicNames()).append('}');
+      c = new Cached(Buffer.buffer(sb.toString()), db.topicsVersion(), Long.MAX_VALUE);
+      topicsCache = c;
+    }
+    return c.body;
+  }
+
+  private void channels(HttpServerRequest req, Map<String, String> q) throws ApiError {
+    String topic = q.get("topic");
+    if (topic == null) {
+      throw new ApiError(400, Errors.MISSING_ARG_TOPIC);
+    }
+    StringBuilder sb = new StringBuilder(64).append("{\"channels\":");
+    if (topic.equals("*")) {
+      Json.strings(sb, db.allChannelNames());
+    } else {
+      RegistrationDb.Topic t = db.find(topic);
+      Json.strings(sb, t == null ? List.of() : t.channels.keySet());
+    }
+    json(req, Buffer.buffer(sb.append('}').toString()));
+  }
+
+  private Buffer nodes() {
+    long now = db.now();
+    Cached c = nodesCache;
+    if (c == null || c.version != db.nodesVersion() || now >= c.validUntil) {
+      long validUntil = Long.MAX_VALUE;
+      StringBuilder sb = new StringBuilder(256).append("{\"producers\":[");
+      boolean first = true;
+      for (PeerInfo p : db.clients()) {
+        if (!db.active(p, now)) {
+          continue;
+        }
+        if (!first) {
+          sb.append(',');
+        }
+        first = false;
+        producer(sb, p).append(",\"tombstones\":[");
+        boolean f = true;
+        for (Producer tp : p.topics.values()) {
+          if (!f) {
+            sb.append(',');
+          }
+          f = false;
+          boolean live = db.tombstoneLive(tp, now);
+          sb.append(live);
+          validUntil = Math.min(validUntil, db.nextFlip(tp, now));
+        }
+        sb.append("],\"topics\":");
+        Json.strings(sb, p.topics.keySet()).append('}');
+        validUntil = Math.min(validUntil, p.lastUpdate + options.inactiveProducerTimeout().toNanos() + 1);
+      }
+      sb.append("]}");
+      c = new Cached(Buffer.buffer(sb.toString()), db.nodesVersion(), validUntil);
+      nodesCache = c;
+    }
+    return c.body;
+  }
+
+  private Buffer debug() {
+    StringBuilder sb = new StringBuilder(256).append('{');
+    boolean first = true;
+    for (Map.Entry<String, List<Producer>> e : db.dump().entrySet()) {
+      Json.key(sb, e.getKey(), first).append('[');
+      first = false;
+      boolean f = true;
+      for (Producer p : e.getValue()) {
+        if (!f) {
+          sb.append(',');
+        }
+        f = false;
+        PeerInfo i = p.peer;
+        sb.append("{\"broadcast_address\":");
+        Json.str(sb, i.broadcastAddress).append(",\"hostname\":");
+        Json.str(sb, i.hostname).append(",\"http_port\":").append(i.httpPort).append(",\"id\":");
+        Json.str(sb, i.id).append(",\"last_update\":").append(i.lastUpdate)
+            .append(",\"tcp_port\":").append(i.tcpPort)
+            .append(",\"tombstoned\":").append(p.tombstoned)
+            .append(",\"tombstoned_at\":").append(p.tombstoned ? p.tombstonedAt : RegistrationDb.GO_ZERO_TIME_NANOS);
+        if (!i.topologyZone.isEmpty() || !i.topologyRegion.isEmpty()) {
+          sb.append(",\"topology_region\":");
+          Json.str(sb, i.topologyRegion).append(",\"topology_zone\":");
+          Json.str(sb, i.topologyZone);
+        }
+        sb.append(",\"version\":");
+        Json.str(sb, i.version).append('}');
+      }
+      sb.append(']');
+    }
+    return Buffer.buffer(sb.append('}').toString());
+  }
+
+  // ---- mutations: names validated, "*" refused (ours: nsqlookupd lets topic=* wipe the registry) ----
+
+  private void createTopic(HttpServerRequest req, Map<String, String> q) throws ApiError {
+    db.createTopic(topic(q));
+    done(req);
+  }
+
+  private void deleteTopic(HttpServerRequest req, Map<String, String> q) throws ApiError {
+    db.deleteTopic(topic(q));
+    done(req);
+  }
+
+  private void createChannel(HttpServerRequest req, Map<String, String> q) throws ApiError {
+    String topic = topic(q);
+    db.createChannel(topic, channel(q));
+    done(req);
+  }
+
+  private void deleteChannel(HttpServerRequest req, Map<String, String> q) throws ApiError {
+    String topic = topic(q);
+    if (!db.deleteChannel(topic, channel(q))) {
+      throw new ApiError(404, Errors.CHANNEL_NOT_FOUND);
+    }
+    done(req);
+  }
+
+  private void tombstoneTopic(HttpServerRequest req, Map<String, String> q) throws ApiError {
+    String topic = topic(q);
+    String node = q.get("node");
+    if (node == null) {
+      throw new ApiError(400, Errors.MISSING_ARG_NODE);
+    }
+    db.tombstone(topic, node);
+    done(req);
+  }
+
+  private static String topic(Map<String, String> q) throws ApiError {
+    String topic = q.get("topic");
+    if (topic == null) {
+      throw new ApiError(400, Errors.MISSING_ARG_TOPIC);
+    }
+    if (!Names.isValid(topic)) {
+      throw new ApiError(400, Errors.INVALID_ARG_TOPIC);
+    }
+    return topic;
+  }
+
+  private static String channel(Map<String, String> q) throws ApiError {
+    String channel = q.get("channel");
+    if (channel == null) {
+      throw new ApiError(400, Errors.MISSING_ARG_CHANNEL);
+    }
+    if (!Names.isValid(channel)) {
+      throw new ApiError(400, Errors.INVALID_ARG_CHANNEL);
+    }
+    return channel;
+  }
+
+  // ---- long polls (ours, nsq #1162) --------------------------------------------------------------
+
+  /** "30s", "500ms", "2m" or bare seconds; clamped to max-lookup-wait. */
+  private long parseWait(String wait) throws ApiError {
+    long nanos;
+    try {
+      if (wait.endsWith("ms")) {
+        nanos = Duration.ofMillis(Long.parseLong(wait.substring(0, wait.length() - 2))).toNanos();
+      } else if (wait.endsWith("s")) {
+        nanos = Duration.ofSeconds(Long.parseLong(wait.substring(0, wait.length() - 1))).toNanos();
+      } else if (wait.endsWith("m")) {
+        nanos = Duration.ofMinutes(Long.parseLong(wait.substring(0, wait.length() - 1))).toNanos();
+      } else {
+        nanos = Duration.ofSeconds(Long.parseLong(wait)).toNanos();
+      }
+    } catch (NumberFormatException | ArithmeticException e) {
+      throw new ApiError(400, Errors.INVALID_ARG_WAIT);
+    }
+    if (nanos < 0) {
+      throw new ApiError(400, Errors.INVALID_ARG_WAIT);
+    }
+    return Math.min(nanos, options.maxLookupWait().toNanos());
+  }
+
+  private void park(HttpServerRequest req, String topic, long waitNanos) {
+    if (waiting >= options.maxLookupWaiters()) {
+      fail(req, new ApiError(503, Errors.TOO_MANY_WAITERS));
+      return;
+    }
+    Waiter w = new Waiter(req, topic);
+    waiters.computeIfAbsent(topic, k -> new ArrayList<>(2)).add(w);
+    waiting++;
+    long ms = Math.max(1, waitNanos / 1_000_000);
+    w.timer = vertx.setTimer(ms, id -> wake(w));
+    req.response().closeHandler(v -> {
+      if (unpark(w)) {
+        vertx.cancelTimer(w.timer);
+      }
+    });
+  }
+
+  private boolean unpark(Waiter w) {
+    List<Waiter> list = waiters.get(w.topic);
+    if (list == null || !list.remove(w)) {
+      return false;
+    }
+    if (list.isEmpty()) {
+      waiters.remove(w.topic);
+    }
+    waiting--;
+    return true;
+  }
+
+  private void wake(Waiter w) {
+    if (unpark(w) && !w.req.response().closed()) {
+      answerLookup(w.req, w.topic);
+    }
+  }
+
+  /** Told by the registry that a topic's answer may have changed; waiters are answered once the current change is complete. */
+  void topicChanged(String topic) {
+    if (!waiters.containsKey(topic)) {
+      return;
+    }
+    changedTopics.add(topic);
+    if (!flushScheduled) {
+      flushScheduled = true;
+      vertx.runOnContext(v -> flushChanged());
+    }
+  }
+
+  private void flushChanged() {
+    flushScheduled = false;
+    List<String> topics = new ArrayList<>(changedTopics);
+    changedTopics.clear();
+    for (String topic : topics) {
+      List<Waiter> list = waiters.remove(topic);
+      if (list == null) {
+        continue;
+      }
+      for (Waiter w : list) {
+        waiting--;
+        vertx.cancelTimer(w.timer);
+        if (!w.req.response().closed()) {
+          answerLookup(w.req, topic);
+        }
+      }
+    }
+  }
+
+  int waiting() {
+    return waiting;
+  }
+
+}

@@ -1,0 +1,186 @@
+package dev.beacon.lookupd;
+
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.net.NetServer;
+import io.vertx.core.net.NetServerOptions;
+import io.vertx.core.net.NetSocket;
+import io.vertx.core.net.SocketAddress;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+
+/**
+ * The lookupd daemon as a verticle: it owns the {@link RegistrationDb} and creates both the TCP
+ * server (nsqd brokers) and the HTTP server (consumers, nsqadmin) in {@link #start()}, so every
+ * handler runs on this verticle's event loop and the state needs no locks.
+ */
+public final class Lookupd extends VerticleBase {
+
+  /** Unix nanoseconds. */
+  static final LongSupplier WALL_CLOCK = () -> {
+    Instant now = Instant.now();
+    return now.getEpochSecond() * 1_000_000_000L + now.getNano();
+  };
+
+  /** Unacknowledged reply bytes per connection before we stop reading from it (a peer that does not read). */
+  private static final int WRITE_QUEUE_MAX = 64 * 1024;
+
+  private final LookupdOptions options;
+  private final LongSupplier clock;
+  private RegistrationDb db;
+  private HttpApi http;
+  private Log log;
+  private NetServer tcpServer;
+  private HttpServer httpServer;
+  private byte[] identifyAnswer;
+
+  public Lookupd(LookupdOptions options) {
+    this(options, WALL_CLOCK);
+  }
+
+  /** With an injected clock (unix nanoseconds), for tests of time-based behaviour. */
+  Lookupd(LookupdOptions options, LongSupplier clock) {
+    this.options = options;
+    this.clock = clock;
+  }
+
+  @Override
+  public Future<?> start() {
+    log = new Log(options.logPrefix(), options.logLevel());
+    db = new RegistrationDb(clock, options.inactiveProducerTimeout().toNanos(), options.tombstoneLifetime().toNanos(),
+        topic -> http.topicChanged(topic));
+    http = new HttpApi(vertx, db, options);
+
+    NetServerOptions tcpOptions = new NetServerOptions()
+        .setTcpKeepAlive(true)
+        .setTcpNoDelay(true)
+        .setReadIdleTimeout((int) options.clientTimeout().toMillis())
+        .setIdleTimeoutUnit(TimeUnit.MILLISECONDS);
+    tcpServer = vertx.createNetServer(tcpOptions).connectHandler(this::connected);
+    HttpServerOptions httpOptions = new HttpServerOptions()
+        .setIdleTimeout((int) options.httpIdleTimeout().toMillis())
+        .setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
+        .setTcpNoDelay(true);
+    httpServer = vertx.createHttpServer(httpOptions).requestHandler(http);
+
+    return listen(tcpServer.listen(options.tcpAddress().port(), options.tcpAddress().host()), "TCP", options.tcpAddress())
+        .compose(s -> listen(httpServer.listen(options.httpAddress().port(), options.httpAddress().host()), "HTTP",
+            options.httpAddress()))
+        .onSuccess(s -> {
+          identifyAnswer = identifyAnswer();
+          log.info("TCP: listening on " + hostPort(options.tcpAddress().host(), tcpPort()));
+          log.info("HTTP: listening on " + hostPort(options.httpAddress().host(), httpPort()));
+        });
+  }
+
+  private static <T> Future<T> listen(Future<T> f, String what, dev.beacon.common.HostPort addr) {
+    return f.recover(e -> Future.failedFuture(new IOException("listen " + addr + " failed: " + reason(e), e)));
+  }
+
+  private static String reason(Throwable e) {
+    String m = e.getMessage();
+    return m == null ? e.getClass().getSimpleName() : m.replaceFirst("^bind\\(\\.\\.\\) failed: ", "");
+  }
+
+  @Override
+  public Future<?> stop() {
+    Future<Void> a = tcpServer == null ? Future.succeededFuture() : tcpServer.close();
+    Future<Void> b = httpServer == null ? Future.succeededFuture() : httpServer.close();
+    return Future.join(a, b);
+  }
+
+  /** The TCP port actually bound (useful with port 0). */
+  public int tcpPort() {
+    return tcpServer.actualPort();
+  }
+
+  /** The HTTP port actually bound (useful with port 0). */
+  public int httpPort() {
+    return httpServer.actualPort();
+  }
+
+  /** nsqlookupd's IDENTIFY answer, with the broadcast overrides (ours) applied. Keys sorted, as Go marshals a map. */
+  private byte[] identifyAnswer() {
+    String broadcast = options.broadcastAddress().isEmpty() ? osHostname() : options.broadcastAddress();
+    int tcp = options.broadcastTcpPort() != 0 ? options.broadcastTcpPort() : tcpPort();
+    int httpPort = options.broadcastHttpPort() != 0 ? options.broadcastHttpPort() : httpPort();
+    StringBuilder sb = new StringBuilder(128).append("{\"broadcast_address\":");
+    Json.str(sb, broadcast).append(",\"hostname\":");
+    Json.str(sb, osHostname()).append(",\"http_port\":").append(httpPort).append(",\"tcp_port\":").append(tcp)
+        .append(",\"version\":\"").append(HttpApi.VERSION).append("\"}");
+    return sb.toString().getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** What Go's os.Hostname returns on Linux (the kernel's hostname), else Java's idea of it. */
+  static String osHostname() {
+    try {
+      return Files.readString(Path.of("/proc/sys/kernel/hostname")).strip();
+    } catch (IOException | RuntimeException e) {
+      try {
+        return java.net.InetAddress.getLocalHost().getHostName();
+      } catch (IOException e2) {
+        return "localhost";
+      }
+    }
+  }
+
+  // ---- one TCP connection ------------------------------------------------------------------
+
+  private void connected(NetSocket socket) {
+    String remote = peerId(socket.remoteAddress());
+    Metrics metrics = http.metrics;
+    metrics.tcpConnections++;
+    metrics.tcpConnectionsTotal++;
+    log.info("TCP: new client(" + remote + ")");
+    socket.setWriteQueueMaxSize(WRITE_QUEUE_MAX);
+    LookupProtocol protocol = new LookupProtocol(db, identifyAnswer, remote, new LookupProtocol.Wire() {
+      @Override
+      public void send(byte[] payload) {
+        socket.write(Buffer.buffer(4 + payload.length).appendInt(payload.length).appendBytes(payload));
+        if (socket.writeQueueFull()) {
+          socket.pause();
+          socket.drainHandler(v -> socket.resume());
+        }
+      }
+
+      @Override
+      public void close() {
+        socket.end();
+      }
+    }, metrics);
+    FrameParser parser = new FrameParser(protocol, options.maxLineSize(), options.maxIdentifySize());
+    protocol.parser(parser);
+    socket.handler(parser::feed);
+    socket.endHandler(v -> parser.end());
+    socket.exceptionHandler(e -> log.debug("client(" + remote + "): " + e.getMessage()));
+    socket.closeHandler(v -> {
+      metrics.tcpConnections--;
+      PeerInfo peer = protocol.peer();
+      protocol.closed();
+      log.info("CLIENT(" + remote + "): closing" + (peer == null ? "" : ", removed its registrations"));
+    });
+  }
+
+  /** nsqlookupd's peer id: the remote ip:port, IPv6 in brackets. */
+  static String peerId(SocketAddress a) {
+    return hostPort(a.hostAddress(), a.port());
+  }
+
+  static String hostPort(String host, int port) {
+    return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
+  }
+
+  /** For tests in this package. */
+  RegistrationDb db() {
+    return db;
+  }
+}

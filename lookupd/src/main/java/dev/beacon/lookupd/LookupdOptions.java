@@ -1,0 +1,88 @@
+package dev.beacon.lookupd;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import dev.beacon.common.HostPort;
+
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * lookupd's settings, read eagerly from the {@code lookupd} section of a {@link Config}.
+ * Defaults live only in {@code reference.conf}.
+ */
+public record LookupdOptions(
+    HostPort tcpAddress,
+    HostPort httpAddress,
+    String broadcastAddress,
+    int broadcastTcpPort,
+    int broadcastHttpPort,
+    Duration inactiveProducerTimeout,
+    Duration tombstoneLifetime,
+    Duration clientTimeout,
+    int maxLineSize,
+    int maxIdentifySize,
+    Duration maxLookupWait,
+    int maxLookupWaiters,
+    Duration httpIdleTimeout,
+    String logLevel,
+    String logPrefix) {
+
+  /** Reads and validates the {@code lookupd} section; throws IllegalArgumentException or ConfigException. */
+  public static LookupdOptions from(Config config) {
+    config.checkValid(ConfigFactory.defaultReference(), "lookupd");
+    Config c = config.getConfig("lookupd");
+    LookupdOptions o = new LookupdOptions(
+        HostPort.parse(c.getString("tcp-address")),
+        HostPort.parse(c.getString("http-address")),
+        c.getString("broadcast-address"),
+        port(c, "broadcast-tcp-port"),
+        port(c, "broadcast-http-port"),
+        positive(c, "inactive-producer-timeout"),
+        positive(c, "tombstone-lifetime"),
+        positive(c, "client-timeout"),
+        bytes(c, "max-line-size"),
+        bytes(c, "max-identify-size"),
+        positive(c, "max-lookup-wait"),
+        c.getInt("max-lookup-waiters"),
+        positive(c, "http-idle-timeout"),
+        c.getString("log-level").toLowerCase(Locale.ROOT),
+        c.getString("log-prefix"));
+    if (!Log.LEVELS.contains(o.logLevel)) {
+      throw new IllegalArgumentException("log-level must be one of " + Log.LEVELS + ", not '" + o.logLevel + "'");
+    }
+    return o;
+  }
+
+  /** Defaults with these overrides (keys under {@code lookupd}); handy in tests and for embedding. */
+  public static LookupdOptions of(Map<String, ?> overrides) {
+    Map<String, Object> prefixed = new java.util.HashMap<>();
+    overrides.forEach((k, v) -> prefixed.put("lookupd." + k, v));
+    return from(ConfigFactory.parseMap(prefixed).withFallback(ConfigFactory.defaultReference()).resolve());
+  }
+
+  private static int port(Config c, String key) {
+    int p = c.getInt(key);
+    if (p < 0 || p > 65535) {
+      throw new IllegalArgumentException(key + " out of range: " + p);
+    }
+    return p;
+  }
+
+  private static Duration positive(Config c, String key) {
+    Duration d = c.getDuration(key);
+    if (d.isNegative() || d.isZero()) {
+      throw new IllegalArgumentException(key + " must be positive");
+    }
+    return d;
+  }
+
+  private static int bytes(Config c, String key) {
+    long b = c.getBytes(key);
+    if (b < 16 || b > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException(key + " out of range: " + b);
+    }
+    return (int) b;
+  }
+}
