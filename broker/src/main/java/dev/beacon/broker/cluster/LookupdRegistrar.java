@@ -297,11 +297,15 @@ final class LookupdRegistrar {
   }
 
   private void send(Buffer bytes, String command) {
+    boolean wasIdle = inFlight.isEmpty();
     inFlight.add(command);
     socket.write(bytes);
-    armResponseTimer();
+    if (wasIdle) {
+      armResponseTimer();
+    }
   }
 
+  /** (Re)starts the deadline for the oldest outstanding command; called when it changes. */
   private void armResponseTimer() {
     if (responseTimer >= 0) {
       vertx.cancelTimer(responseTimer);

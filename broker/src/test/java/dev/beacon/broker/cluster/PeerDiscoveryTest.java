@@ -1,0 +1,191 @@
+package dev.beacon.broker.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.ConfigFactory;
+import dev.beacon.common.HostPort;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** Discovery from plain nsqlookupd /nodes plus each node's /varz, against fake HTTP servers. */
+@Timeout(20)
+class PeerDiscoveryTest {
+  private Vertx vertx;
+  private Context context;
+  private final List<HttpServer> servers = new ArrayList<>();
+  private final List<Set<HostPort>> published = new CopyOnWriteArrayList<>();
+  private PeerDiscovery discovery;
+
+  /** An HTTP server answering GET path -> (status, body), changeable while running. */
+  private final class FakeHttp {
+    final Map<String, String> bodies = new ConcurrentHashMap<>();
+    final HttpServer server;
+
+    FakeHttp() throws Exception {
+      server = vertx.createHttpServer().requestHandler(req -> {
+        String body = bodies.get(req.path());
+        if (body == null) {
+          req.response().setStatusCode(404).end("404 page not found");
+        } else {
+          req.response().putHeader("Content-Type", "application/json").end(body);
+        }
+      });
+      server.listen(0, "127.0.0.1").await(5, TimeUnit.SECONDS);
+      servers.add(server);
+    }
+
+    int port() {
+      return server.actualPort();
+    }
+
+    HostPort address() {
+      return new HostPort("127.0.0.1", port());
+    }
+  }
+
+  @BeforeEach
+  void setUp() {
+    vertx = Vertx.vertx();
+    context = vertx.getOrCreateContext();
+  }
+
+  @AfterEach
+  void tearDown() throws Exception {
+    if (discovery != null) {
+      context.runOnContext(v -> discovery.stop());
+    }
+    vertx.close().await(5, TimeUnit.SECONDS);
+  }
+
+  private static String node(String address, int tcpPort, int httpPort) {
+    return "{\"remote_address\":\"127.0.0.1:5000\",\"hostname\":\"h\",\"broadcast_address\":\"" + address
+        + "\",\"tcp_port\":" + tcpPort + ",\"http_port\":" + httpPort + ",\"version\":\"1.3.0\",\"tombstones\":[],\"topics\":[]}";
+  }
+
+  private static String nodes(String... nodes) {
+    return "{\"producers\":[" + String.join(",", nodes) + "]}";
+  }
+
+  private static String varz(String serverId, int clusterPort) {
+    return "{\"server_id\":\"" + serverId + "\",\"cluster\":{\"addr\":\"0.0.0.0\",\"cluster_port\":" + clusterPort + "}}";
+  }
+
+  private void start(int selfHttpPort, String extraConfig, List<HostPort> lookupds) {
+    ClusterOptions options = ClusterOptions.from(ConfigFactory.parseString(
+            "broker.discovery-poll-interval = 50ms\n" + extraConfig)
+        .withFallback(ConfigFactory.defaultReference()).resolve());
+    PeerDiscovery.Node self = new PeerDiscovery.Node("127.0.0.1", 4222, selfHttpPort);
+    context.runOnContext(v -> {
+      discovery = new PeerDiscovery(vertx, vertx.createHttpClient(), options, self, "SELF",
+          () -> lookupds, published::add);
+      discovery.start();
+    });
+  }
+
+  private Set<HostPort> last() {
+    return published.isEmpty() ? Set.of() : published.get(published.size() - 1);
+  }
+
+  private static void await(String what, BooleanSupplier condition) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("timed out waiting for " + what);
+      }
+      Thread.sleep(10);
+    }
+  }
+
+  @Test
+  void routesToBeaconBrokersOnlyNeverToItself() throws Exception {
+    FakeHttp lookupd = new FakeHttp();
+    FakeHttp self = new FakeHttp();
+    self.bodies.put("/varz", varz("SELF", 6000));
+    FakeHttp peer = new FakeHttp();
+    peer.bodies.put("/varz", varz("B", 6001));
+    FakeHttp nsqd = new FakeHttp();
+    FakeHttp selfElsewhere = new FakeHttp();
+    selfElsewhere.bodies.put("/varz", varz("SELF", 6000));
+    lookupd.bodies.put("/nodes", nodes(node("127.0.0.1", 4222, self.port()), node("127.0.0.1", 4223, peer.port()),
+        node("127.0.0.1", 4150, nsqd.port()), node("127.0.0.1", 4224, selfElsewhere.port())));
+
+    start(self.port(), "", List.of(lookupd.address()));
+    await("peer B", () -> last().equals(Set.of(new HostPort("127.0.0.1", 6001))));
+    // Observe several poll periods: the nsqd (404 on /varz) and our own node must never be added.
+    int polls = published.size();
+    Thread.sleep(200);
+    assertEquals(polls, published.size(), "published " + published);
+  }
+
+  @Test
+  void acceptsThePre10EnvelopeAndUnionsLookupds() throws Exception {
+    FakeHttp l1 = new FakeHttp();
+    FakeHttp l2 = new FakeHttp();
+    FakeHttp b = new FakeHttp();
+    b.bodies.put("/varz", varz("B", 6001));
+    FakeHttp c = new FakeHttp();
+    c.bodies.put("/varz", varz("C", 6002));
+    l1.bodies.put("/nodes", nodes(node("127.0.0.1", 1, b.port())));
+    l2.bodies.put("/nodes", "{\"status_code\":200,\"status_txt\":\"OK\",\"data\":" + nodes(node("127.0.0.1", 2, c.port())) + "}");
+    start(1, "", List.of(l1.address(), l2.address()));
+    await("B and C", () -> last().equals(Set.of(new HostPort("127.0.0.1", 6001), new HostPort("127.0.0.1", 6002))));
+  }
+
+  @Test
+  void aPeerGoneFromEveryLookupdIsDroppedButAnOutageDropsNothing() throws Exception {
+    FakeHttp l1 = new FakeHttp();
+    FakeHttp l2 = new FakeHttp();
+    FakeHttp b = new FakeHttp();
+    b.bodies.put("/varz", varz("B", 6001));
+    FakeHttp c = new FakeHttp();
+    c.bodies.put("/varz", varz("C", 6002));
+    l1.bodies.put("/nodes", nodes(node("127.0.0.1", 1, b.port()), node("127.0.0.1", 2, c.port())));
+    l2.bodies.put("/nodes", nodes(node("127.0.0.1", 1, b.port())));
+    start(1, "broker.discovery-peer-expiry = 300ms", List.of(l1.address(), l2.address()));
+    HostPort routeB = new HostPort("127.0.0.1", 6001);
+    HostPort routeC = new HostPort("127.0.0.1", 6002);
+    await("B and C", () -> last().equals(Set.of(routeB, routeC)));
+
+    l1.bodies.put("/nodes", nodes(node("127.0.0.1", 1, b.port())));
+    await("C dropped, B kept (still listed by both)", () -> last().equals(Set.of(routeB)));
+
+    // Both lookupds down (the /nodes route fails): nothing expires, routes stay.
+    l1.bodies.remove("/nodes");
+    l2.bodies.remove("/nodes");
+    int before = published.size();
+    Thread.sleep(900); // observe three expiry periods with no lookupd answering
+    assertEquals(before, published.size());
+    assertEquals(Set.of(routeB), last());
+  }
+
+  @Test
+  void oversizedAnswersAreRejected() throws Exception {
+    FakeHttp lookupd = new FakeHttp();
+    FakeHttp b = new FakeHttp();
+    b.bodies.put("/varz", varz("B", 6001) + " ".repeat(2000));
+    FakeHttp c = new FakeHttp();
+    c.bodies.put("/varz", varz("C", 6002));
+    lookupd.bodies.put("/nodes", nodes(node("127.0.0.1", 1, b.port()), node("127.0.0.1", 2, c.port())));
+    start(1, "broker.discovery-max-response-size = 1KiB", List.of(lookupd.address()));
+    await("C", () -> last().equals(Set.of(new HostPort("127.0.0.1", 6002))));
+    lookupd.bodies.put("/nodes", nodes(node("127.0.0.1", 2, c.port())) + " ".repeat(2000));
+    // An oversized /nodes answer counts as no answer: observe several polls, C must stay.
+    Thread.sleep(300);
+    assertTrue(last().contains(new HostPort("127.0.0.1", 6002)));
+  }
+}
