@@ -1,5 +1,315 @@
 package dev.beacon.broker;
 
-/** The broker verticle (being built: issue 3). */
-public final class Broker {
+import dev.beacon.broker.cluster.Cluster;
+import dev.beacon.common.HostPort;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.net.NetServer;
+import io.vertx.core.net.NetServerOptions;
+import io.vertx.core.net.NetSocket;
+
+import java.net.InetAddress;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.BiConsumer;
+import java.util.logging.Logger;
+
+/**
+ * A NATS-core-protocol broker: client listener, monitoring HTTP listener and route (cluster)
+ * listener, all on the event loop of this verticle, which owns every piece of state (Sublist,
+ * connections, routes); nothing is shared across threads, so nothing is locked.
+ *
+ * <p>Public API used by the cluster layer ({@link Cluster}): the bound ports, identity, the owning
+ * {@link #context()}, local-interest notifications and {@link #setRoutePeers}.
+ */
+public final class Broker extends VerticleBase {
+
+  /** Called on the broker's context once per local client subscription added or removed. */
+  public interface InterestListener {
+    void onInterest(String subject, String queue, boolean added);
+  }
+
+  private static final Logger LOG = Logger.getLogger("broker");
+  private static final String ID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+
+  private final BrokerOptions options;
+  final Wire.Scratch scratch = new Wire.Scratch();
+  final Sublist sublist = new Sublist();
+  final Map<Long, ClientConnection> clients = new LinkedHashMap<>();
+  final Deliver deliver = new Deliver(this);
+  final Interest interest = new Interest(this);
+  final Routes routes = new Routes(this);
+  final Stats stats = new Stats();
+  private final String serverId;
+  private final String serverName;
+  private final List<Conn> dirty = new ArrayList<>();
+  private int readDepth;
+  private long nextCid = 1;
+  private long now = System.currentTimeMillis();
+
+  private Context context;
+  private NetServer clientServer;
+  private NetServer routeServer;
+  private HttpServer httpServer;
+  private Cluster cluster;
+  private String advertiseHost;
+  private boolean shuttingDown;
+
+  public Broker(BrokerOptions options) {
+    this.options = options;
+    this.serverId = newServerId();
+    this.serverName = options.name().isEmpty() ? serverId : options.name();
+  }
+
+  public BrokerOptions options() {
+    return options;
+  }
+
+  @Override
+  public Future<?> start() {
+    context = vertx.getOrCreateContext();
+    advertiseHost = advertiseHost();
+    clientServer = vertx.createNetServer(netOptions(options.listen()));
+    clientServer.connectHandler(this::acceptClient);
+    routeServer = vertx.createNetServer(netOptions(options.cluster()));
+    routeServer.connectHandler(routes::accept);
+    httpServer = vertx.createHttpServer();
+    httpServer.requestHandler(new Monitor(this).router(vertx));
+    return listen(clientServer, options.listen())
+        .compose(v -> listen(routeServer, options.cluster()))
+        .compose(v -> httpServer.listen(options.http().port(), options.http().host())
+            .recover(e -> Future.failedFuture(bindError(options.http(), e))))
+        .compose(v -> {
+          routes.start();
+          cluster = new Cluster(this, options.config());
+          return cluster.start();
+        });
+  }
+
+  private static NetServerOptions netOptions(HostPort hp) {
+    return new NetServerOptions().setHost(hp.host()).setPort(hp.port()).setTcpNoDelay(true).setReuseAddress(true);
+  }
+
+  private static Future<Void> listen(NetServer server, HostPort hp) {
+    return server.listen().<Void>mapEmpty().recover(e -> Future.failedFuture(bindError(hp, e)));
+  }
+
+  private static Exception bindError(HostPort hp, Throwable e) {
+    return new IllegalStateException("listen " + hp + " failed: " + e.getMessage(), e);
+  }
+
+  @Override
+  public Future<?> stop() {
+    shuttingDown = true;
+    Future<Void> clusterStopped = cluster == null ? Future.succeededFuture() : cluster.stop();
+    return clusterStopped.eventually(() -> closeListeners()).eventually(this::closeConnections);
+  }
+
+  private Future<?> closeListeners() {
+    List<Future<?>> closing = new ArrayList<>();
+    if (clientServer != null) {
+      closing.add(clientServer.close());
+    }
+    if (routeServer != null) {
+      closing.add(routeServer.close());
+    }
+    if (httpServer != null) {
+      closing.add(httpServer.close());
+    }
+    routes.stop();
+    return Future.join(closing);
+  }
+
+  /** Graceful: flush what is queued to every connection, close, wait up to shutdown-grace. */
+  private Future<Void> closeConnections() {
+    Promise<Void> done = Promise.promise();
+    List<Conn> all = new ArrayList<>(clients.values());
+    all.addAll(routes.everything());
+    for (Conn c : all) {
+      c.close("Server Shutdown");
+    }
+    long deadline = System.nanoTime() + options.shutdownGrace().toNanos();
+    vertx.setPeriodic(10, id -> {
+      boolean flushed = true;
+      for (Conn c : all) {
+        if (!c.wire.socket().isSsl() && c.wire.pendingBytes() > 0) {
+          flushed = false;
+        }
+      }
+      if (flushed || System.nanoTime() > deadline) {
+        vertx.cancelTimer(id);
+        done.tryComplete();
+      }
+    });
+    return done.future();
+  }
+
+  private void acceptClient(NetSocket socket) {
+    if (shuttingDown) {
+      socket.close();
+      return;
+    }
+    ClientConnection c = new ClientConnection(this, nextCid++, socket);
+    stats.totalConnections++;
+    if (clients.size() >= options.maxConnections()) {
+      c.sendInfo();
+      c.protocolError(ProtocolException.fatal(Protocol.ERR_MAX_CONNECTIONS));
+      return;
+    }
+    clients.put(c.cid, c);
+    c.start();
+  }
+
+  long nextCid() {
+    return nextCid++;
+  }
+
+  void removeClient(ClientConnection c) {
+    clients.remove(c.cid);
+  }
+
+  // ---- write batching: connections written during one read are flushed once at its end ----
+
+  void beginRead() {
+    readDepth++;
+    now = System.currentTimeMillis();
+  }
+
+  void endRead() {
+    if (--readDepth == 0) {
+      flushDirty();
+    }
+  }
+
+  void markDirty(Conn c) {
+    dirty.add(c);
+    if (readDepth == 0) {
+      flushDirty();
+    }
+  }
+
+  private void flushDirty() {
+    // A flush may close a slow consumer whose close handler marks more connections dirty.
+    for (int i = 0; i < dirty.size(); i++) {
+      Conn c = dirty.get(i);
+      if (!c.closed) {
+        c.flush();
+      } else {
+        c.dirty = false;
+      }
+    }
+    dirty.clear();
+  }
+
+  io.vertx.core.Vertx vertx() {
+    return vertx;
+  }
+
+  long now() {
+    return now;
+  }
+
+  void slowConsumer(Conn c) {
+    stats.slowConsumers++;
+    if (c instanceof RouteConnection) {
+      stats.slowConsumerRoutes++;
+    } else {
+      stats.slowConsumerClients++;
+    }
+  }
+
+  void log(String line) {
+    LOG.info(line);
+  }
+
+  // ---- identity and addresses ----
+
+  private static String newServerId() {
+    SecureRandom rnd = new SecureRandom();
+    StringBuilder sb = new StringBuilder("N");
+    for (int i = 0; i < 55; i++) {
+      sb.append(ID_ALPHABET.charAt(rnd.nextInt(ID_ALPHABET.length())));
+    }
+    return sb.toString();
+  }
+
+  private String advertiseHost() {
+    if (!options.broadcastAddress().isEmpty()) {
+      return options.broadcastAddress();
+    }
+    String host = options.listen().host();
+    if (!host.equals("0.0.0.0") && !host.equals("::")) {
+      return host;
+    }
+    try {
+      return InetAddress.getLocalHost().getHostName();
+    } catch (Exception e) {
+      return "127.0.0.1";
+    }
+  }
+
+  /** Host other nodes and clients should dial (broadcast-address, else the listen host, else the hostname). */
+  String advertisedHost() {
+    return advertiseHost;
+  }
+
+  /** This broker's own client URL ("host:port") as put in connect_urls. */
+  String clientUrl() {
+    return new HostPort(advertiseHost, clientPort()).toString();
+  }
+
+  // ---- public API (the contract with the cluster layer) ----
+
+  /** Actual bound client port. */
+  public int clientPort() {
+    return clientServer == null ? -1 : clientServer.actualPort();
+  }
+
+  /** Actual bound monitoring port. */
+  public int httpPort() {
+    return httpServer == null ? -1 : httpServer.actualPort();
+  }
+
+  /** Actual bound route (cluster) port. */
+  public int clusterPort() {
+    return routeServer == null ? -1 : routeServer.actualPort();
+  }
+
+  public String serverId() {
+    return serverId;
+  }
+
+  public String serverName() {
+    return serverName;
+  }
+
+  /** The context that owns all broker state; call the broker only on it. */
+  public Context context() {
+    return context;
+  }
+
+  public void addInterestListener(InterestListener l) {
+    interest.addListener(l);
+  }
+
+  /** Replays every current local client subscription as (subject, queue-or-null). */
+  public void forEachLocalSubscription(BiConsumer<String, String> subjectQueue) {
+    for (ClientConnection c : clients.values()) {
+      for (Subscription s : c.subs.values()) {
+        subjectQueue.accept(s.subject, s.queue);
+      }
+    }
+  }
+
+  /** The full desired set of peer route addresses (replaces the previous set). */
+  public void setRoutePeers(Set<HostPort> peers) {
+    routes.setPeers(peers);
+  }
 }

@@ -1,0 +1,113 @@
+package dev.beacon.broker;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import dev.beacon.common.HostPort;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Every broker setting, read eagerly from a resolved {@link Config} whose defaults come only from
+ * {@code reference.conf} (root {@code broker}).
+ */
+public record BrokerOptions(
+    Config config,
+    HostPort listen,
+    HostPort http,
+    HostPort cluster,
+    String name,
+    String clusterName,
+    String broadcastAddress,
+    List<HostPort> routes,
+    int maxControlLine,
+    int maxPayload,
+    int maxConnections,
+    int maxSubscriptions,
+    long maxPending,
+    Duration pingInterval,
+    int pingMax,
+    Duration routePingInterval,
+    Duration routeReconnectMin,
+    Duration routeReconnectMax,
+    Duration routeConnectTimeout,
+    String authToken,
+    Map<String, String> users,
+    Duration authTimeout,
+    Duration shutdownGrace) {
+
+  /** Reads and validates every {@code broker.*} key; throws {@link com.typesafe.config.ConfigException} on bad input. */
+  public static BrokerOptions from(Config config) {
+    config.checkValid(ConfigFactory.defaultReference(), "broker");
+    Config b = config.getConfig("broker");
+    List<HostPort> routes = new ArrayList<>();
+    for (String r : b.getStringList("routes")) {
+      routes.add(routeAddress(r));
+    }
+    Map<String, String> users = new LinkedHashMap<>();
+    for (Config u : b.getConfigList("auth.users")) {
+      users.put(u.getString("user"), u.getString("password"));
+    }
+    String token = b.getString("auth.token");
+    if (!token.isEmpty() && !users.isEmpty()) {
+      throw new IllegalArgumentException("broker.auth: token and users are exclusive");
+    }
+    long maxPayload = b.getBytes("max-payload");
+    if (maxPayload <= 0 || maxPayload > Integer.MAX_VALUE - 64) {
+      throw new IllegalArgumentException("max-payload: " + maxPayload + " (expected: 1..2GiB)");
+    }
+    int maxControlLine = b.getInt("max-control-line");
+    if (maxControlLine < 32) {
+      throw new IllegalArgumentException("max-control-line: " + maxControlLine + " (expected: >= 32)");
+    }
+    return new BrokerOptions(
+        config,
+        HostPort.parse(b.getString("listen")),
+        HostPort.parse(b.getString("http")),
+        HostPort.parse(b.getString("cluster")),
+        b.getString("name"),
+        b.getString("cluster-name"),
+        b.getString("broadcast-address"),
+        List.copyOf(routes),
+        maxControlLine,
+        (int) maxPayload,
+        b.getInt("max-connections"),
+        b.getInt("max-subscriptions"),
+        b.getBytes("max-pending"),
+        b.getDuration("ping-interval"),
+        b.getInt("ping-max"),
+        b.getDuration("route-ping-interval"),
+        b.getDuration("route-reconnect-min"),
+        b.getDuration("route-reconnect-max"),
+        b.getDuration("route-connect-timeout"),
+        token,
+        Map.copyOf(users),
+        b.getDuration("auth.timeout"),
+        b.getDuration("shutdown-grace"));
+  }
+
+  /** Options for tests and embedding: {@code overrides} (HOCON) layered over reference.conf. */
+  public static BrokerOptions of(String overrides) {
+    return from(ConfigFactory.parseString(overrides).withFallback(ConfigFactory.defaultReference()).resolve());
+  }
+
+  /** "nats-route://[user:pass@]host:port[/]" or "host:port". */
+  static HostPort routeAddress(String url) {
+    String s = url;
+    int scheme = s.indexOf("://");
+    if (scheme >= 0) {
+      s = s.substring(scheme + 3);
+    }
+    int at = s.lastIndexOf('@');
+    if (at >= 0) {
+      s = s.substring(at + 1);
+    }
+    if (s.endsWith("/")) {
+      s = s.substring(0, s.length() - 1);
+    }
+    return HostPort.parse(s);
+  }
+}

@@ -1,0 +1,248 @@
+package dev.beacon.broker;
+
+import io.vertx.core.net.NetSocket;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * What clients and routes share: the socket, the parser, and the outbound buffer that collects
+ * everything for this peer while the broker processes one incoming chunk, written once when that
+ * chunk is done (write batching, nats-server's per-read flush). The outbound bytes are bounded by
+ * max-pending: past it the peer is a slow consumer and is closed, so a slow reader never stalls
+ * a publisher nor grows memory.
+ */
+abstract class Conn implements Wire.Reader, Parser.Handler {
+  final Broker broker;
+  final long cid;
+  final Wire wire;
+  final long start = System.currentTimeMillis();
+  final String ip;
+  final int port;
+  Parser parser;
+
+  private byte[] out = new byte[1024];
+  private int outLen;
+  /** Kernel-side bytes still queued at the last flush. */
+  private long wirePending;
+  boolean dirty;
+  boolean closed;
+  String closeReason;
+
+  long inMsgs;
+  long inBytes;
+  long outMsgs;
+  long outBytes;
+  long lastActivity = start;
+
+  Conn(Broker broker, long cid, NetSocket socket) {
+    this.broker = broker;
+    this.cid = cid;
+    this.wire = new Wire(socket, broker.scratch, this);
+    this.ip = wire.remoteHost();
+    this.port = wire.remotePort();
+    socket.closeHandler(v -> closed("Client Closed"));
+    socket.exceptionHandler(e -> {
+      broker.log(this + " " + e.getMessage());
+      close("Read Error");
+    });
+  }
+
+  @Override
+  public final void onData(byte[] b, int off, int len) {
+    if (closed) {
+      return;
+    }
+    inBytes += len;
+    lastActivity = broker.now();
+    broker.beginRead();
+    try {
+      parser.parse(b, off, len);
+    } catch (ProtocolException e) {
+      parser.stop();
+      protocolError(e);
+    } finally {
+      broker.endRead();
+    }
+  }
+
+  /** Sends the -ERR (if any) and closes when fatal. */
+  void protocolError(ProtocolException e) {
+    if (e.text != null) {
+      send(Protocol.err(e.text));
+    }
+    if (e.fatal) {
+      broker.log(this + " " + (e.text != null ? "-ERR '" + e.text + "'" : "closed") + ": " + e.getMessage());
+      close(reasonFor(e));
+    }
+  }
+
+  private static String reasonFor(ProtocolException e) {
+    if (e.text == null) {
+      return "Protocol Violation";
+    }
+    return switch (e.text) {
+      case Protocol.ERR_MAX_PAYLOAD -> "Maximum Message Payload Exceeded";
+      case Protocol.ERR_MAX_CONTROL_LINE -> "Maximum Control Line Exceeded";
+      case Protocol.ERR_AUTH_VIOLATION -> "Authentication Failure";
+      case Protocol.ERR_AUTH_TIMEOUT -> "Authentication Timeout";
+      case Protocol.ERR_STALE -> "Stale Connection";
+      case Protocol.ERR_UNKNOWN_OP -> "Parse Error";
+      default -> "Protocol Violation";
+    };
+  }
+
+  /** Queues bytes for this peer; written at the end of the current read, or now outside one. */
+  final void send(byte[] b) {
+    append(b, 0, b.length);
+    done();
+  }
+
+  final void send(String s) {
+    send(s.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** Marks this connection for the end-of-read flush (or flushes now when no read is running). */
+  final void done() {
+    if (!dirty) {
+      dirty = true;
+      broker.markDirty(this);
+    }
+  }
+
+  final void append(byte[] b, int off, int len) {
+    ensure(len);
+    System.arraycopy(b, off, out, outLen, len);
+    outLen += len;
+  }
+
+  final void append(byte c) {
+    ensure(1);
+    out[outLen++] = c;
+  }
+
+  final void appendNumber(long n) {
+    ensure(20);
+    if (n == 0) {
+      out[outLen++] = '0';
+      return;
+    }
+    int digits = 0;
+    for (long x = n; x > 0; x /= 10) {
+      digits++;
+    }
+    int p = outLen + digits;
+    for (long x = n; x > 0; x /= 10) {
+      out[--p] = (byte) ('0' + (x % 10));
+    }
+    outLen += digits;
+  }
+
+  private void ensure(int n) {
+    if (outLen + n > out.length) {
+      int size = Math.max(out.length * 2, outLen + n);
+      byte[] bigger = new byte[size];
+      System.arraycopy(out, 0, bigger, 0, outLen);
+      out = bigger;
+    }
+  }
+
+  /** Pending outbound bytes past the limit: the caller stops writing and closes this peer. */
+  final boolean overLimit(long maxPending) {
+    return outLen + wirePending > maxPending;
+  }
+
+  final int pendingBytes() {
+    return (int) Math.min(Integer.MAX_VALUE, outLen + wirePending);
+  }
+
+  /** Writes everything queued in one socket write. */
+  final void flush() {
+    dirty = false;
+    if (outLen == 0) {
+      return;
+    }
+    wire.write(out, 0, outLen);
+    outLen = 0;
+    if (out.length > 65536) {
+      out = new byte[1024];
+    }
+    wirePending = wire.pendingBytes();
+    if (wirePending > broker.options().maxPending() && !closed) {
+      slowConsumer();
+    }
+  }
+
+  final void slowConsumer() {
+    broker.slowConsumer(this);
+    broker.log(this + " Slow Consumer Detected: pending " + (outLen + wirePending) + " bytes");
+    outLen = 0;
+    // nats-server 2.x sends no -ERR to a slow consumer: it closes the socket.
+    closed("Slow Consumer (Pending Bytes)");
+    wire.closeNow();
+  }
+
+  /** Flushes what is queued, then closes. */
+  final void close(String reason) {
+    if (closed) {
+      return;
+    }
+    if (closeReason == null) {
+      closeReason = reason;
+    }
+    if (outLen > 0) {
+      wire.write(out, 0, outLen);
+      outLen = 0;
+    }
+    wire.closeAfterFlush();
+    closed(reason);
+  }
+
+  /** Called once when the connection ends, whatever the cause. */
+  private void closed(String reason) {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    if (closeReason == null) {
+      closeReason = reason;
+    }
+    parser.stop();
+    onClosed();
+  }
+
+  abstract void onClosed();
+
+  // Ops a connection kind does not accept default to a protocol error.
+  @Override
+  public void onConnect(byte[] b, int off, int len) {
+    throw ProtocolException.fatal(Protocol.ERR_UNKNOWN_OP);
+  }
+
+  @Override
+  public void onInfo(byte[] b, int off, int len) {
+  }
+
+  @Override
+  public void onSub(String subject, String queue, String sid) {
+    throw ProtocolException.fatal(Protocol.ERR_UNKNOWN_OP);
+  }
+
+  @Override
+  public void onUnsub(String sid, long max) {
+    throw ProtocolException.fatal(Protocol.ERR_UNKNOWN_OP);
+  }
+
+  @Override
+  public void onOk() {
+  }
+
+  @Override
+  public void onRouteSub(String account, String subject, String queue, int weight) {
+    throw ProtocolException.fatal(Protocol.ERR_UNKNOWN_OP);
+  }
+
+  @Override
+  public void onRouteUnsub(String account, String subject, String queue) {
+    throw ProtocolException.fatal(Protocol.ERR_UNKNOWN_OP);
+  }
+}

@@ -1,0 +1,196 @@
+package dev.beacon.broker;
+
+import java.util.Arrays;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * The hot path: one published (or routed) message to every matching subscription. Frames are
+ * appended to each target's outbound buffer (flushed once per incoming chunk by the broker); a
+ * route gets at most one RMSG per message, carrying the queue groups it was picked for. A message
+ * that came from a route only goes to local clients (one hop).
+ */
+final class Deliver {
+  private final Broker broker;
+  private final long maxPending;
+  private RouteConnection[] touched = new RouteConnection[4];
+  private int touchedCount;
+  private long epoch;
+
+  Deliver(Broker broker) {
+    this.broker = broker;
+    this.maxPending = broker.options().maxPending();
+  }
+
+  void process(Conn from, Parser p) {
+    boolean fromRoute = from instanceof RouteConnection;
+    ClientConnection pub = fromRoute ? null : (ClientConnection) from;
+    Stats st = broker.stats;
+    st.inMsgs++;
+    st.inBytes += p.payloadLen;
+    from.inMsgs++;
+    Sublist.Result r = broker.sublist.match(p.args, p.subjectOff, p.subjectLen);
+    int delivered = 0;
+    epoch++;
+    touchedCount = 0;
+    for (Subscription s : r.psubs) {
+      if (s.closed) {
+        continue;
+      }
+      if (s.owner instanceof RouteConnection rc) {
+        if (!fromRoute) {
+          touch(rc);
+        }
+        continue;
+      }
+      ClientConnection c = (ClientConnection) s.owner;
+      if (c == pub && !c.echo) {
+        continue;
+      }
+      msg(c, s, p);
+      delivered++;
+    }
+    for (Subscription[] group : r.qsubs) {
+      if (fromRoute && !named(p, group[0].queueBytes)) {
+        continue;
+      }
+      Subscription s = pick(group, pub, fromRoute);
+      if (s == null) {
+        continue;
+      }
+      if (s.owner instanceof RouteConnection rc) {
+        touch(rc);
+        rc.addQueue(s.queueBytes);
+      } else {
+        msg((ClientConnection) s.owner, s, p);
+      }
+      delivered++;
+    }
+    for (int i = 0; i < touchedCount; i++) {
+      RouteConnection rc = touched[i];
+      touched[i] = null;
+      rc.routeMsg(p);
+      delivered++;
+    }
+    if (delivered == 0 && pub != null && p.replyLen >= 0 && pub.noResponders) {
+      noResponders(pub, p);
+    }
+  }
+
+  private void touch(RouteConnection rc) {
+    if (rc.touchEpoch == epoch) {
+      return;
+    }
+    rc.touchEpoch = epoch;
+    rc.queueCount = 0;
+    if (touchedCount == touched.length) {
+      touched = Arrays.copyOf(touched, touchedCount * 2);
+    }
+    touched[touchedCount++] = rc;
+  }
+
+  private static boolean named(Parser p, byte[] queue) {
+    for (int i = 0; i < p.queueCount; i++) {
+      if (Arrays.equals(p.args, p.queueOff[i], p.queueOff[i] + p.queueLen[i], queue, 0, queue.length)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** One member of a queue group, chosen uniformly over members (a route counts its weight). */
+  private static Subscription pick(Subscription[] group, ClientConnection pub, boolean fromRoute) {
+    int total = 0;
+    for (Subscription s : group) {
+      total += weight(s, pub, fromRoute);
+    }
+    if (total == 0) {
+      return null;
+    }
+    int r = group.length == 1 ? 0 : ThreadLocalRandom.current().nextInt(total);
+    for (Subscription s : group) {
+      int w = weight(s, pub, fromRoute);
+      if (r < w) {
+        return s;
+      }
+      r -= w;
+    }
+    return null;
+  }
+
+  private static int weight(Subscription s, ClientConnection pub, boolean fromRoute) {
+    if (s.closed) {
+      return 0;
+    }
+    if (s.owner instanceof RouteConnection) {
+      return fromRoute ? 0 : s.weight;
+    }
+    return s.owner == pub && !pub.echo ? 0 : 1;
+  }
+
+  /** MSG or HMSG to one client subscription; headers are stripped for clients that did not ask for them. */
+  void msg(ClientConnection c, Subscription s, Parser p) {
+    if (c.closed) {
+      return;
+    }
+    boolean hasHeaders = p.headerLen >= 0;
+    boolean hmsg = hasHeaders && c.headers;
+    int skip = hasHeaders && !hmsg ? p.headerLen : 0;
+    int size = p.payloadLen - skip;
+    c.append(hmsg ? Protocol.HMSG : Protocol.MSG, 0, hmsg ? 5 : 4);
+    c.append(p.args, p.subjectOff, p.subjectLen);
+    c.append((byte) ' ');
+    c.append(s.sidBytes, 0, s.sidBytes.length);
+    c.append((byte) ' ');
+    if (p.replyLen >= 0) {
+      c.append(p.args, p.replyOff, p.replyLen);
+      c.append((byte) ' ');
+    }
+    if (hmsg) {
+      c.appendNumber(p.headerLen);
+      c.append((byte) ' ');
+    }
+    c.appendNumber(size);
+    c.append(Protocol.CRLF, 0, 2);
+    c.append(p.payload, p.payloadOff + skip, size);
+    c.append(Protocol.CRLF, 0, 2);
+    c.outMsgs++;
+    c.outBytes += size;
+    broker.stats.outMsgs++;
+    broker.stats.outBytes += size;
+    c.done();
+    if (c.overLimit(maxPending)) {
+      c.slowConsumer();
+      return;
+    }
+    s.delivered++;
+    if (s.max > 0 && s.delivered >= s.max) {
+      c.removeSub(s);
+    }
+  }
+
+  /** The 503 status a requester asked for (CONNECT no_responders) when nobody got its request. */
+  private void noResponders(ClientConnection pub, Parser p) {
+    Sublist.Result r = broker.sublist.match(p.args, p.replyOff, p.replyLen);
+    for (Subscription s : r.psubs) {
+      if (s.owner == pub && !s.closed) {
+        int n = 32 + p.subjectLen;
+        pub.append(Protocol.HMSG, 0, 5);
+        pub.append(p.args, p.replyOff, p.replyLen);
+        pub.append((byte) ' ');
+        pub.append(s.sidBytes, 0, s.sidBytes.length);
+        pub.append((byte) ' ');
+        pub.appendNumber(n);
+        pub.append((byte) ' ');
+        pub.appendNumber(n);
+        pub.append(Protocol.CRLF, 0, 2);
+        pub.append(Protocol.NO_RESPONDERS_HDR, 0, Protocol.NO_RESPONDERS_HDR.length);
+        pub.append(p.args, p.subjectOff, p.subjectLen);
+        pub.append(Protocol.CRLF, 0, 2);
+        pub.append(Protocol.CRLF, 0, 2);
+        pub.append(Protocol.CRLF, 0, 2);
+        pub.done();
+        return;
+      }
+    }
+  }
+}

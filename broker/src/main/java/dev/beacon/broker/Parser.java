@@ -1,0 +1,484 @@
+package dev.beacon.broker;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Incremental NATS protocol parser (nats-server parser.go): a hand-written byte scan over each
+ * chunk as it arrives, with two explicit states (control line, payload). Control lines end in LF
+ * with an optional CR; verbs are case-insensitive; arguments are separated by spaces or tabs. The
+ * max control line and max payload are enforced here, the payload size before any payload byte is
+ * read, and a payload must be followed by exactly CRLF. A control line or payload that is complete
+ * inside the chunk is handed over in place; only split ones are copied. The op set depends on the
+ * connection kind (client or route). Pure: no I/O, no state outside itself; completed ops go to
+ * {@link Handler}, errors are thrown as {@link ProtocolException}.
+ */
+final class Parser {
+
+  /** Receives completed ops. For messages, read the fields of the parser during the call. */
+  interface Handler {
+    void onConnect(byte[] b, int off, int len);
+
+    void onInfo(byte[] b, int off, int len);
+
+    /** PUB/HPUB from a client, RMSG/HMSG from a route: see {@link Parser#subject} and friends. */
+    void onMsg(Parser p);
+
+    void onSub(String subject, String queue, String sid);
+
+    void onUnsub(String sid, long max);
+
+    void onPing();
+
+    void onPong();
+
+    void onOk();
+
+    void onErr(String text);
+
+    void onRouteSub(String account, String subject, String queue, int weight);
+
+    void onRouteUnsub(String account, String subject, String queue);
+  }
+
+  enum Kind { CLIENT, ROUTE }
+
+  private enum State { CONTROL, PAYLOAD }
+
+  private static final int MAX_ARGS = 64;
+
+  private final Kind kind;
+  private final Handler handler;
+  private final int maxControlLine;
+  private final int maxPayload;
+
+  private State state = State.CONTROL;
+  private boolean stopped;
+  /** A control line split across chunks, or the control line of a payload split across chunks. */
+  private byte[] lineBuf = new byte[128];
+  private int lineLen;
+  private byte[] msgBuf = new byte[0];
+  private int msgNeed;
+  private int msgHave;
+
+  private final int[] argOff = new int[MAX_ARGS];
+  private final int[] argLen = new int[MAX_ARGS];
+  private int argc;
+
+  // Fields of the message being delivered to Handler.onMsg (valid during that call only).
+  /** Buffer holding subject, reply and queue names. */
+  byte[] args;
+  int subjectOff;
+  int subjectLen;
+  /** -1 when there is no reply subject. */
+  int replyOff;
+  int replyLen = -1;
+  /** Route messages: queue group names (offsets into {@link #args}). */
+  int queueCount;
+  final int[] queueOff = new int[MAX_ARGS];
+  final int[] queueLen = new int[MAX_ARGS];
+  /** Header block length (HPUB/HMSG), or -1. */
+  int headerLen = -1;
+  byte[] payload;
+  int payloadOff;
+  /** Total length: headers plus body. */
+  int payloadLen;
+
+  Parser(Kind kind, Handler handler, int maxControlLine, int maxPayload) {
+    this.kind = kind;
+    this.handler = handler;
+    this.maxControlLine = kind == Kind.ROUTE ? maxControlLine * 16 : maxControlLine;
+    // Routes carry what clients published; the client-side check already bounded it.
+    this.maxPayload = kind == Kind.ROUTE ? Math.max(maxPayload, 64 << 20) : maxPayload;
+  }
+
+  /** Stops parsing the rest of the current chunk (the connection is closing). */
+  void stop() {
+    stopped = true;
+  }
+
+  /** Parses one chunk; throws {@link ProtocolException} on a violation (the parser is then unusable). */
+  void parse(byte[] b, int off, int len) {
+    int i = off;
+    int end = off + len;
+    while (i < end && !stopped) {
+      if (state == State.PAYLOAD) {
+        int n = Math.min(msgNeed - msgHave, end - i);
+        System.arraycopy(b, i, msgBuf, msgHave, n);
+        msgHave += n;
+        i += n;
+        if (msgHave == msgNeed) {
+          state = State.CONTROL;
+          payloadDone(msgBuf, 0, lineBuf);
+          if (msgBuf.length > 65536) {
+            msgBuf = new byte[0];
+          }
+        }
+        continue;
+      }
+      int nl = indexOfLf(b, i, end);
+      if (nl < 0) {
+        appendLine(b, i, end - i);
+        return;
+      }
+      byte[] lb;
+      int ls;
+      int le;
+      if (lineLen > 0) {
+        appendLine(b, i, nl - i);
+        lb = lineBuf;
+        ls = 0;
+        le = lineLen;
+        lineLen = 0;
+      } else {
+        lb = b;
+        ls = i;
+        le = nl;
+      }
+      i = nl + 1;
+      if (le > ls && lb[le - 1] == '\r') {
+        le--;
+      }
+      i = controlLine(lb, ls, le, b, i, end);
+    }
+  }
+
+  private static int indexOfLf(byte[] b, int from, int end) {
+    for (int i = from; i < end; i++) {
+      if (b[i] == '\n') {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  private void appendLine(byte[] b, int off, int n) {
+    // A verb is at most 7 bytes plus a separator; the exact argument check is in controlLine.
+    if (lineLen + n > maxControlLine + 8) {
+      throw ProtocolException.fatal(Protocol.ERR_MAX_CONTROL_LINE);
+    }
+    if (lineLen + n > lineBuf.length) {
+      byte[] bigger = new byte[Math.max(lineBuf.length * 2, lineLen + n)];
+      System.arraycopy(lineBuf, 0, bigger, 0, lineLen);
+      lineBuf = bigger;
+    }
+    System.arraycopy(b, off, lineBuf, lineLen, n);
+    lineLen += n;
+  }
+
+  /** Handles one control line lb[ls, le) (CR stripped); b[i, end) is the rest of the chunk. Returns the new i. */
+  private int controlLine(byte[] lb, int ls, int le, byte[] b, int i, int end) {
+    int v = ls;
+    while (v < le && lb[v] != ' ' && lb[v] != '\t') {
+      v++;
+    }
+    int verbLen = v - ls;
+    int as = v;
+    while (as < le && (lb[as] == ' ' || lb[as] == '\t')) {
+      as++;
+    }
+    if (le - as > maxControlLine) {
+      throw ProtocolException.fatal(Protocol.ERR_MAX_CONTROL_LINE);
+    }
+    boolean client = kind == Kind.CLIENT;
+    switch (verbLen) {
+      case 3:
+        if (is(lb, ls, "PUB") && client) {
+          return pub(lb, as, le, false, b, i, end);
+        }
+        if (is(lb, ls, "SUB") && client) {
+          sub(lb, as, le);
+          return i;
+        }
+        if (is(lb, ls, "+OK")) {
+          handler.onOk();
+          return i;
+        }
+        if (!client && is(lb, ls, "RS+")) {
+          routeSub(lb, as, le);
+          return i;
+        }
+        if (!client && is(lb, ls, "RS-")) {
+          routeUnsub(lb, as, le);
+          return i;
+        }
+        if (!client && is(lb, ls, "MSG")) {
+          // Route protocol v1 verbs are ignored by v2 servers; so are they here.
+          return i;
+        }
+        break;
+      case 4:
+        if (is(lb, ls, "PING")) {
+          handler.onPing();
+          return i;
+        }
+        if (is(lb, ls, "PONG")) {
+          handler.onPong();
+          return i;
+        }
+        if (is(lb, ls, "HPUB") && client) {
+          return pub(lb, as, le, true, b, i, end);
+        }
+        if (is(lb, ls, "INFO")) {
+          handler.onInfo(lb, as, le - as);
+          return i;
+        }
+        if (is(lb, ls, "-ERR")) {
+          handler.onErr(new String(lb, as, le - as, StandardCharsets.UTF_8));
+          return i;
+        }
+        if (!client && is(lb, ls, "RMSG")) {
+          return rmsg(lb, as, le, false, b, i, end);
+        }
+        if (!client && is(lb, ls, "HMSG")) {
+          return rmsg(lb, as, le, true, b, i, end);
+        }
+        break;
+      case 5:
+        if (is(lb, ls, "UNSUB")) {
+          if (client) {
+            unsub(lb, as, le);
+          }
+          return i;
+        }
+        break;
+      case 7:
+        if (is(lb, ls, "CONNECT")) {
+          handler.onConnect(lb, as, le - as);
+          return i;
+        }
+        break;
+      default:
+        break;
+    }
+    throw new ProtocolException(Protocol.ERR_UNKNOWN_OP, true,
+        "unknown op " + snippet(lb, ls, le));
+  }
+
+  private static boolean is(byte[] b, int off, String verb) {
+    for (int k = 0; k < verb.length(); k++) {
+      int c = b[off + k];
+      if (c >= 'a' && c <= 'z') {
+        c -= 32;
+      }
+      if (c != verb.charAt(k)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private void split(byte[] lb, int as, int le) {
+    argc = 0;
+    int k = as;
+    while (k < le) {
+      while (k < le && (lb[k] == ' ' || lb[k] == '\t')) {
+        k++;
+      }
+      if (k >= le) {
+        break;
+      }
+      int s = k;
+      while (k < le && lb[k] != ' ' && lb[k] != '\t') {
+        k++;
+      }
+      if (argc == MAX_ARGS) {
+        throw ProtocolException.closeSilently("too many arguments");
+      }
+      argOff[argc] = s;
+      argLen[argc] = k - s;
+      argc++;
+    }
+  }
+
+  /** A non-negative decimal, or -1 (nats-server parseSize). */
+  private static long number(byte[] b, int off, int len) {
+    if (len == 0 || len > 18) {
+      return -1;
+    }
+    long n = 0;
+    for (int k = off; k < off + len; k++) {
+      int d = b[k] - '0';
+      if (d < 0 || d > 9) {
+        return -1;
+      }
+      n = n * 10 + d;
+    }
+    return n;
+  }
+
+  private long arg(byte[] lb, int idx) {
+    return number(lb, argOff[idx], argLen[idx]);
+  }
+
+  private String str(byte[] lb, int idx) {
+    return new String(lb, argOff[idx], argLen[idx], StandardCharsets.UTF_8);
+  }
+
+  private int pub(byte[] lb, int as, int le, boolean headers, byte[] b, int i, int end) {
+    split(lb, as, le);
+    int sizes = headers ? 2 : 1;
+    if (argc != 1 + sizes && argc != 2 + sizes) {
+      throw ProtocolException.closeSilently("processPub Parse Error: " + snippet(lb, as, le));
+    }
+    long total = arg(lb, argc - 1);
+    long hdr = headers ? arg(lb, argc - 2) : -1;
+    if (total < 0 || (headers && (hdr < 0 || hdr > total))) {
+      throw ProtocolException.closeSilently("processPub Bad or Missing Size: " + snippet(lb, as, le));
+    }
+    if (total > maxPayload) {
+      throw new ProtocolException(Protocol.ERR_MAX_PAYLOAD, true,
+          "max-payload: " + total + " (expected: <= " + maxPayload + ")");
+    }
+    subjectOff = argOff[0];
+    subjectLen = argLen[0];
+    if (argc == 2 + sizes) {
+      replyOff = argOff[1];
+      replyLen = argLen[1];
+    } else {
+      replyLen = -1;
+    }
+    queueCount = 0;
+    headerLen = (int) hdr;
+    return payloadStart(lb, as, le, (int) total, b, i, end);
+  }
+
+  private int rmsg(byte[] lb, int as, int le, boolean headers, byte[] b, int i, int end) {
+    split(lb, as, le);
+    int sizes = headers ? 2 : 1;
+    int fixed = 2 + sizes; // account, subject, sizes
+    if (argc < fixed) {
+      throw ProtocolException.closeSilently("processRoutedMsg Parse Error: " + snippet(lb, as, le));
+    }
+    long total = arg(lb, argc - 1);
+    long hdr = headers ? arg(lb, argc - 2) : -1;
+    if (total < 0 || (headers && (hdr < 0 || hdr > total))) {
+      throw ProtocolException.closeSilently("processRoutedMsg Bad or Missing Size: " + snippet(lb, as, le));
+    }
+    if (total > maxPayload) {
+      throw new ProtocolException(Protocol.ERR_MAX_PAYLOAD, true,
+          "max-payload: " + total + " (expected: <= " + maxPayload + ")");
+    }
+    subjectOff = argOff[1];
+    subjectLen = argLen[1];
+    replyLen = -1;
+    queueCount = 0;
+    int extra = argc - fixed;
+    if (extra == 1) {
+      replyOff = argOff[2];
+      replyLen = argLen[2];
+    } else if (extra > 1) {
+      int q;
+      if (argLen[2] == 1 && lb[argOff[2]] == '+') {
+        replyOff = argOff[3];
+        replyLen = argLen[3];
+        q = 4;
+      } else if (argLen[2] == 1 && lb[argOff[2]] == '|') {
+        q = 3;
+      } else {
+        throw ProtocolException.closeSilently("processRoutedMsg Parse Error: " + snippet(lb, as, le));
+      }
+      for (; q < argc - sizes; q++) {
+        queueOff[queueCount] = argOff[q];
+        queueLen[queueCount] = argLen[q];
+        queueCount++;
+      }
+    }
+    headerLen = (int) hdr;
+    return payloadStart(lb, as, le, (int) total, b, i, end);
+  }
+
+  /** The payload of {@code size} bytes plus CRLF starts at b[i]: in place if whole, else copied. */
+  private int payloadStart(byte[] lb, int as, int le, int size, byte[] b, int i, int end) {
+    int need = size + 2;
+    msgNeed = need;
+    if (end - i >= need) {
+      payloadDone(b, i, lb);
+      return i + need;
+    }
+    // Split payload: keep the control line (its arguments are offsets into it) and gather the rest.
+    if (lb != lineBuf) {
+      if (lineBuf.length < le) {
+        lineBuf = new byte[Math.max(le - as, lineBuf.length * 2) + as];
+      }
+      System.arraycopy(lb, as, lineBuf, as, le - as);
+    }
+    if (msgBuf.length < need) {
+      msgBuf = new byte[Math.max(need, Math.min(maxPayload + 2, Math.max(msgBuf.length * 2, 512)))];
+    }
+    msgHave = end - i;
+    System.arraycopy(b, i, msgBuf, 0, msgHave);
+    state = State.PAYLOAD;
+    return end;
+  }
+
+  private void payloadDone(byte[] buf, int off, byte[] argsBuf) {
+    int size = msgNeed - 2;
+    if (buf[off + size] != '\r' || buf[off + size + 1] != '\n') {
+      throw new ProtocolException(Protocol.ERR_UNKNOWN_OP, true, "payload not followed by CRLF");
+    }
+    args = argsBuf;
+    payload = buf;
+    payloadOff = off;
+    payloadLen = size;
+    handler.onMsg(this);
+  }
+
+  private void sub(byte[] lb, int as, int le) {
+    split(lb, as, le);
+    if (argc == 2) {
+      handler.onSub(str(lb, 0), null, str(lb, 1));
+    } else if (argc == 3) {
+      handler.onSub(str(lb, 0), str(lb, 1), str(lb, 2));
+    } else {
+      throw ProtocolException.closeSilently("processSub Parse Error: " + snippet(lb, as, le));
+    }
+  }
+
+  private void unsub(byte[] lb, int as, int le) {
+    split(lb, as, le);
+    if (argc == 1) {
+      handler.onUnsub(str(lb, 0), 0);
+    } else if (argc == 2) {
+      long max = arg(lb, 1);
+      if (max < 0) {
+        throw ProtocolException.closeSilently("processUnsub Bad maximum: " + snippet(lb, as, le));
+      }
+      handler.onUnsub(str(lb, 0), max);
+    } else {
+      throw ProtocolException.closeSilently("processUnsub Parse Error: " + snippet(lb, as, le));
+    }
+  }
+
+  private void routeSub(byte[] lb, int as, int le) {
+    split(lb, as, le);
+    if (argc == 2) {
+      handler.onRouteSub(str(lb, 0), str(lb, 1), null, 0);
+    } else if (argc == 4) {
+      long w = arg(lb, 3);
+      if (w < 0 || w > Integer.MAX_VALUE) {
+        throw ProtocolException.closeSilently("processRemoteSub bad weight: " + snippet(lb, as, le));
+      }
+      handler.onRouteSub(str(lb, 0), str(lb, 1), str(lb, 2), (int) w);
+    } else {
+      throw ProtocolException.closeSilently("processRemoteSub Parse Error: " + snippet(lb, as, le));
+    }
+  }
+
+  private void routeUnsub(byte[] lb, int as, int le) {
+    split(lb, as, le);
+    if (argc == 2) {
+      handler.onRouteUnsub(str(lb, 0), str(lb, 1), null);
+    } else if (argc == 3) {
+      handler.onRouteUnsub(str(lb, 0), str(lb, 1), str(lb, 2));
+    } else {
+      throw ProtocolException.closeSilently("processRemoteUnsub Parse Error: " + snippet(lb, as, le));
+    }
+  }
+
+  /** A short quoted excerpt of offending bytes for logs (nats protoSnippet). */
+  static String snippet(byte[] b, int from, int to) {
+    int n = Math.min(to - from, 32);
+    String s = new String(b, from, Math.max(0, n), StandardCharsets.UTF_8);
+    return "\"" + s.replace("\r", "\\r").replace("\n", "\\n") + (to - from > n ? "...\"" : "\"");
+  }
+}

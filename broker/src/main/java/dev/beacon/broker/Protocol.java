@@ -1,0 +1,50 @@
+package dev.beacon.broker;
+
+import java.nio.charset.StandardCharsets;
+
+/** Wire constants and every -ERR text the broker sends, exactly as nats-server 2.9 spells them. */
+final class Protocol {
+  private Protocol() {}
+
+  static final String ERR_UNKNOWN_OP = "Unknown Protocol Operation";
+  static final String ERR_AUTH_VIOLATION = "Authorization Violation";
+  static final String ERR_AUTH_TIMEOUT = "Authentication Timeout";
+  static final String ERR_MAX_PAYLOAD = "Maximum Payload Violation";
+  static final String ERR_MAX_CONTROL_LINE = "maximum control line exceeded";
+  static final String ERR_MAX_CONNECTIONS = "maximum connections exceeded";
+  static final String ERR_INVALID_PROTOCOL = "invalid client protocol";
+  static final String ERR_NO_RESPONDERS_HEADERS = "no responders requires headers support";
+  static final String ERR_ROUTE_PORT = "attempted to connect to route port";
+  static final String ERR_STALE = "Stale Connection";
+  static final String ERR_INVALID_SUBJECT = "Invalid Subject";
+  static final String ERR_INVALID_PUB_SUBJECT = "Invalid Publish Subject";
+  static final String ERR_MAX_SUBS = "maximum subscriptions exceeded";
+
+  /** The account every route message is in: nats-server's global account. */
+  static final String ACCOUNT = "$G";
+  /** Client protocol version in INFO (1 = echo control and async INFO). */
+  static final int CLIENT_PROTO = 1;
+  /** Route protocol version in route INFO (2 = accounts, RS+/RS-/RMSG). */
+  static final int ROUTE_PROTO = 2;
+  /** Version reported in INFO: nats.js gates headers/no_responders on a server version of at least 2.2.0. */
+  static final String NATS_VERSION = "2.9.0";
+
+  static final byte[] CRLF = ascii("\r\n");
+  static final byte[] PING = ascii("PING\r\n");
+  static final byte[] PONG = ascii("PONG\r\n");
+  static final byte[] OK = ascii("+OK\r\n");
+  static final byte[] MSG = ascii("MSG ");
+  static final byte[] HMSG = ascii("HMSG ");
+  static final byte[] RMSG = ascii("RMSG $G ");
+  static final byte[] RHMSG = ascii("HMSG $G ");
+  /** No-responders status header; the HMSG is this, the subject, then CRLF CRLF (32 + len(subject) bytes). */
+  static final byte[] NO_RESPONDERS_HDR = ascii("NATS/1.0 503\r\nNats-Subject: ");
+
+  static byte[] ascii(String s) {
+    return s.getBytes(StandardCharsets.ISO_8859_1);
+  }
+
+  static byte[] err(String text) {
+    return ("-ERR '" + text + "'\r\n").getBytes(StandardCharsets.UTF_8);
+  }
+}

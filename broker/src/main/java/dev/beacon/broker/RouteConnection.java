@@ -1,0 +1,337 @@
+package dev.beacon.broker;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.vertx.core.net.NetSocket;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One route to another server (nats-server route.go, no-pool mode, route protocol 2): the
+ * INFO/CONNECT handshake, RS+/RS- interest with queue weights, RMSG/HMSG in both directions,
+ * PING/PONG keepalive. What a route taught is dropped when it closes. Messages that arrive here go
+ * to local clients only (one hop).
+ */
+final class RouteConnection extends Conn {
+  final boolean solicited;
+  final Routes.Peer peer;
+  String remoteId;
+  String remoteName = "";
+  boolean remoteHeaders;
+  List<String> connectUrls = List.of();
+  boolean registered;
+  private boolean connectReceived;
+  private boolean infoReceived;
+  private final Map<String, Subscription> learned = new HashMap<>();
+  private int pingsOut;
+  private long pingTimer = -1;
+  private long handshakeTimer = -1;
+
+  // Per-message scratch used by Deliver: which queue groups this route was picked for.
+  long touchEpoch;
+  int queueCount;
+  private byte[][] queues = new byte[4][];
+
+  RouteConnection(Broker broker, long cid, NetSocket socket, boolean solicited, Routes.Peer peer) {
+    super(broker, cid, socket);
+    this.solicited = solicited;
+    this.peer = peer;
+    BrokerOptions o = broker.options();
+    this.parser = new Parser(Parser.Kind.ROUTE, this, o.maxControlLine(), o.maxPayload());
+  }
+
+  void start() {
+    if (solicited) {
+      send("CONNECT " + broker.routes.routeConnectJson() + "\r\n");
+    }
+    send("INFO " + broker.routes.routeInfoJson() + "\r\n");
+    long timeout = Math.max(1, broker.options().authTimeout().toMillis());
+    handshakeTimer = broker.vertx().setTimer(timeout, id -> {
+      handshakeTimer = -1;
+      if (!registered && !closed) {
+        broker.log(this + " route handshake timed out");
+        close("Authentication Timeout");
+      }
+    });
+  }
+
+  int subscriptionCount() {
+    return learned.size();
+  }
+
+  Iterable<Subscription> learnedSubs() {
+    return learned.values();
+  }
+
+  private void requireConnect() {
+    if (!solicited && !connectReceived) {
+      throw ProtocolException.fatal(Protocol.ERR_AUTH_VIOLATION);
+    }
+  }
+
+  @Override
+  public void onConnect(byte[] b, int off, int len) {
+    JsonNode c;
+    try {
+      c = ClientConnection.JSON.readTree(b, off, len);
+    } catch (Exception e) {
+      throw ProtocolException.closeSilently("malformed route CONNECT json");
+    }
+    if (c == null || !c.isObject()) {
+      throw ProtocolException.closeSilently("malformed route CONNECT json");
+    }
+    if (!c.path("lang").asText("").isEmpty()) {
+      throw ProtocolException.fatal(Protocol.ERR_ROUTE_PORT);
+    }
+    String cluster = c.path("cluster").asText("");
+    String ours = broker.options().clusterName();
+    if (!cluster.isEmpty() && !cluster.equals(ours)) {
+      throw ProtocolException.fatal("Rejecting connection, cluster name \"" + cluster + "\" does not match \"" + ours + "\"");
+    }
+    if (broker.serverId().equals(c.path("name").asText(""))) {
+      broker.log(this + " route to self refused");
+      close("Route To Self");
+      return;
+    }
+    connectReceived = true;
+  }
+
+  @Override
+  public void onInfo(byte[] b, int off, int len) {
+    requireConnect();
+    JsonNode info;
+    try {
+      info = ClientConnection.JSON.readTree(b, off, len);
+    } catch (Exception e) {
+      throw ProtocolException.closeSilently("malformed route INFO json");
+    }
+    if (info == null || !info.isObject()) {
+      throw ProtocolException.closeSilently("malformed route INFO json");
+    }
+    String id = info.path("server_id").asText("");
+    if (infoReceived) {
+      if (id.equals(remoteId)) {
+        List<String> urls = urls(info);
+        if (!urls.equals(connectUrls)) {
+          connectUrls = urls;
+          broker.routes.connectUrlsChanged();
+        }
+      }
+      // An INFO about another server is nats-server gossip; peers come from discovery here.
+      return;
+    }
+    infoReceived = true;
+    if (id.isEmpty()) {
+      throw ProtocolException.closeSilently("route INFO without server_id");
+    }
+    if (id.equals(broker.serverId())) {
+      if (peer != null) {
+        peer.self = true;
+      }
+      broker.log(this + " route to self detected; not redialling " + (peer == null ? "" : peer.addr));
+      close("Route To Self");
+      return;
+    }
+    remoteId = id;
+    remoteName = info.path("server_name").asText(id);
+    remoteHeaders = info.path("headers").asBoolean(false);
+    connectUrls = urls(info);
+    if (peer != null) {
+      peer.serverId = id;
+    }
+    if (!broker.routes.register(this)) {
+      return;
+    }
+    registered = true;
+    if (handshakeTimer >= 0) {
+      broker.vertx().cancelTimer(handshakeTimer);
+      handshakeTimer = -1;
+    }
+    broker.log(this + " route registered");
+    broker.interest.sendAll(this);
+    long interval = Math.max(1, broker.options().routePingInterval().toMillis());
+    pingTimer = broker.vertx().setPeriodic(interval, t -> pingTick());
+  }
+
+  private static List<String> urls(JsonNode info) {
+    List<String> urls = new ArrayList<>();
+    for (JsonNode u : info.path("connect_urls")) {
+      urls.add(u.asText());
+    }
+    return urls;
+  }
+
+  private void pingTick() {
+    if (closed) {
+      return;
+    }
+    // Routes always ping, idle or not (nats-server).
+    if (pingsOut + 1 > broker.options().pingMax()) {
+      broker.stats.staleConnections++;
+      protocolError(ProtocolException.fatal(Protocol.ERR_STALE));
+      return;
+    }
+    pingsOut++;
+    send(Protocol.PING);
+  }
+
+  @Override
+  public void onPing() {
+    requireConnect();
+    send(Protocol.PONG);
+  }
+
+  @Override
+  public void onPong() {
+    pingsOut = 0;
+  }
+
+  @Override
+  public void onErr(String text) {
+    broker.log(this + " -ERR from route: " + text);
+    close("Route Closed");
+  }
+
+  @Override
+  public void onRouteSub(String account, String subject, String queue, int weight) {
+    requireConnect();
+    if (!registered || !Protocol.ACCOUNT.equals(account)) {
+      return;
+    }
+    if (!Subjects.isValid(subject)) {
+      send(Protocol.err("Invalid Subscription"));
+      return;
+    }
+    String key = queue == null ? subject : subject + " " + queue;
+    Subscription s = learned.get(key);
+    if (s == null) {
+      s = new Subscription(this, subject, queue, null);
+      s.weight = queue == null ? 1 : weight;
+      learned.put(key, s);
+      broker.sublist.insert(s);
+    } else if (queue != null) {
+      // A queue RS+ replaces the stored weight; Deliver reads it per message.
+      s.weight = weight;
+    }
+  }
+
+  @Override
+  public void onRouteUnsub(String account, String subject, String queue) {
+    requireConnect();
+    if (!Protocol.ACCOUNT.equals(account)) {
+      return;
+    }
+    Subscription s = learned.remove(queue == null ? subject : subject + " " + queue);
+    if (s != null) {
+      s.closed = true;
+      broker.sublist.remove(s);
+    }
+  }
+
+  @Override
+  public void onMsg(Parser p) {
+    requireConnect();
+    if (registered) {
+      broker.deliver.process(this, p);
+    }
+  }
+
+  // ---- outbound ----
+
+  void sendSub(String subject, String queue, int weight) {
+    if (!registered || closed) {
+      return;
+    }
+    send(queue == null
+        ? "RS+ " + Protocol.ACCOUNT + " " + subject + "\r\n"
+        : "RS+ " + Protocol.ACCOUNT + " " + subject + " " + queue + " " + weight + "\r\n");
+  }
+
+  void sendUnsub(String subject, String queue) {
+    if (!registered || closed) {
+      return;
+    }
+    send(queue == null
+        ? "RS- " + Protocol.ACCOUNT + " " + subject + "\r\n"
+        : "RS- " + Protocol.ACCOUNT + " " + subject + " " + queue + "\r\n");
+  }
+
+  void addQueue(byte[] q) {
+    if (queueCount == queues.length) {
+      queues = java.util.Arrays.copyOf(queues, queueCount * 2);
+    }
+    queues[queueCount++] = q;
+  }
+
+  /** One RMSG (or HMSG) for this message, with the reply and the queue groups picked here. */
+  void routeMsg(Parser p) {
+    if (closed) {
+      return;
+    }
+    boolean hasHeaders = p.headerLen >= 0;
+    boolean h = hasHeaders && remoteHeaders;
+    int skip = hasHeaders && !h ? p.headerLen : 0;
+    int size = p.payloadLen - skip;
+    byte[] verb = h ? Protocol.RHMSG : Protocol.RMSG;
+    append(verb, 0, verb.length);
+    append(p.args, p.subjectOff, p.subjectLen);
+    if (queueCount > 0) {
+      if (p.replyLen >= 0) {
+        append((byte) ' ');
+        append((byte) '+');
+        append((byte) ' ');
+        append(p.args, p.replyOff, p.replyLen);
+      } else {
+        append((byte) ' ');
+        append((byte) '|');
+      }
+      for (int i = 0; i < queueCount; i++) {
+        append((byte) ' ');
+        append(queues[i], 0, queues[i].length);
+        queues[i] = null;
+      }
+      queueCount = 0;
+    } else if (p.replyLen >= 0) {
+      append((byte) ' ');
+      append(p.args, p.replyOff, p.replyLen);
+    }
+    append((byte) ' ');
+    if (h) {
+      appendNumber(p.headerLen);
+      append((byte) ' ');
+    }
+    appendNumber(size);
+    append(Protocol.CRLF, 0, 2);
+    append(p.payload, p.payloadOff + skip, size);
+    append(Protocol.CRLF, 0, 2);
+    outMsgs++;
+    outBytes += size;
+    done();
+    if (overLimit(broker.options().maxPending())) {
+      slowConsumer();
+    }
+  }
+
+  @Override
+  void onClosed() {
+    if (pingTimer >= 0) {
+      broker.vertx().cancelTimer(pingTimer);
+    }
+    if (handshakeTimer >= 0) {
+      broker.vertx().cancelTimer(handshakeTimer);
+    }
+    for (Subscription s : learned.values()) {
+      s.closed = true;
+      broker.sublist.remove(s);
+    }
+    learned.clear();
+    broker.routes.closed(this);
+  }
+
+  @Override
+  public String toString() {
+    return "route(" + (remoteId == null ? ip + ":" + port : remoteName) + (solicited ? " solicited" : "") + ")";
+  }
+}

@@ -1,0 +1,319 @@
+package dev.beacon.broker;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.beacon.common.HostPort;
+import io.vertx.core.net.NetClient;
+import io.vertx.core.net.NetClientOptions;
+import io.vertx.core.net.NetSocket;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * The route mesh: the desired peer set (discovery plus static routes), dialling with backoff and
+ * jitter while a peer stays in the set, accepted routes, one registered route per remote server id
+ * (a duplicate keeps the connection solicited by the lower server id), and the cluster's client
+ * connect_urls.
+ */
+final class Routes {
+
+  /** A route address we want a route to. */
+  static final class Peer {
+    final HostPort addr;
+    boolean wanted = true;
+    /** Dialling it reached ourselves: never redialled. */
+    boolean self;
+    /** The server id last seen at this address. */
+    String serverId;
+    int attempts;
+    long timer = -1;
+    RouteConnection conn;
+
+    Peer(HostPort addr) {
+      this.addr = addr;
+    }
+  }
+
+  private final Broker broker;
+  private final Map<HostPort, Peer> peers = new LinkedHashMap<>();
+  private final Map<String, RouteConnection> byId = new HashMap<>();
+  private final Set<RouteConnection> handshaking = new HashSet<>();
+  private RouteConnection[] registered = new RouteConnection[0];
+  private Set<HostPort> discovered = Set.of();
+  private NetClient client;
+  private boolean stopped;
+  private List<String> lastUrls = List.of();
+
+  Routes(Broker broker) {
+    this.broker = broker;
+  }
+
+  void start() {
+    BrokerOptions o = broker.options();
+    client = broker.vertx().createNetClient(new NetClientOptions()
+        .setConnectTimeout((int) Math.max(1, o.routeConnectTimeout().toMillis()))
+        .setTcpNoDelay(true));
+    lastUrls = connectUrls();
+    reconcile();
+  }
+
+  void stop() {
+    stopped = true;
+    for (Peer p : peers.values()) {
+      cancel(p);
+    }
+  }
+
+  /** Registered routes (a snapshot array: safe to iterate while routes close). */
+  List<RouteConnection> all() {
+    return Arrays.asList(registered);
+  }
+
+  /** Every route connection, registered or still in its handshake. */
+  List<RouteConnection> everything() {
+    List<RouteConnection> all = new ArrayList<>(Arrays.asList(registered));
+    all.addAll(handshaking);
+    return all;
+  }
+
+  int count() {
+    return registered.length;
+  }
+
+  void setPeers(Set<HostPort> set) {
+    discovered = Set.copyOf(set);
+    if (client != null) {
+      reconcile();
+    }
+  }
+
+  private void reconcile() {
+    Set<HostPort> want = new LinkedHashSet<>(broker.options().routes());
+    want.addAll(discovered);
+    for (Peer p : new ArrayList<>(peers.values())) {
+      if (!want.contains(p.addr)) {
+        // No longer redialled; an established route stays until it closes.
+        p.wanted = false;
+        cancel(p);
+        peers.remove(p.addr);
+      }
+    }
+    for (HostPort hp : want) {
+      if (!peers.containsKey(hp)) {
+        Peer p = new Peer(hp);
+        peers.put(hp, p);
+        dial(p);
+      }
+    }
+  }
+
+  private void cancel(Peer p) {
+    if (p.timer >= 0) {
+      broker.vertx().cancelTimer(p.timer);
+      p.timer = -1;
+    }
+  }
+
+  private void dial(Peer p) {
+    p.timer = -1;
+    if (stopped || !p.wanted || p.self || p.conn != null) {
+      return;
+    }
+    if (p.serverId != null && byId.containsKey(p.serverId)) {
+      return; // redialled when that route closes
+    }
+    client.connect(p.addr.port(), p.addr.host()).onComplete(ar -> {
+      if (ar.failed()) {
+        schedule(p);
+        return;
+      }
+      NetSocket socket = ar.result();
+      if (stopped || !p.wanted) {
+        socket.close();
+        return;
+      }
+      RouteConnection rc = new RouteConnection(broker, broker.nextCid(), socket, true, p);
+      p.conn = rc;
+      handshaking.add(rc);
+      rc.start();
+    });
+  }
+
+  private void schedule(Peer p) {
+    if (stopped || !p.wanted || p.self || p.timer >= 0) {
+      return;
+    }
+    BrokerOptions o = broker.options();
+    long min = Math.max(1, o.routeReconnectMin().toMillis());
+    long max = Math.max(min, o.routeReconnectMax().toMillis());
+    long delay = Math.min(max, min << Math.min(p.attempts, 20));
+    delay += (long) (delay * 0.25 * ThreadLocalRandom.current().nextDouble());
+    p.attempts++;
+    p.timer = broker.vertx().setTimer(delay, id -> dial(p));
+  }
+
+  void accept(NetSocket socket) {
+    if (stopped) {
+      socket.close();
+      return;
+    }
+    RouteConnection rc = new RouteConnection(broker, broker.nextCid(), socket, false, null);
+    handshaking.add(rc);
+    rc.start();
+  }
+
+  /** Registers a route whose INFO arrived; false when it lost to an existing duplicate (then closed). */
+  boolean register(RouteConnection rc) {
+    handshaking.remove(rc);
+    RouteConnection existing = byId.get(rc.remoteId);
+    if (existing != null && existing != rc) {
+      if (solicitor(rc).compareTo(solicitor(existing)) < 0) {
+        unregister(existing);
+        existing.close("Duplicate Route");
+      } else {
+        broker.log(rc + " duplicate route closed");
+        rc.close("Duplicate Route");
+        return false;
+      }
+    }
+    byId.put(rc.remoteId, rc);
+    registered = byId.values().toArray(new RouteConnection[0]);
+    if (rc.peer != null) {
+      rc.peer.attempts = 0;
+    }
+    connectUrlsChanged();
+    return true;
+  }
+
+  private String solicitor(RouteConnection rc) {
+    return rc.solicited ? broker.serverId() : rc.remoteId;
+  }
+
+  private void unregister(RouteConnection rc) {
+    if (rc.remoteId != null && byId.get(rc.remoteId) == rc) {
+      byId.remove(rc.remoteId);
+      registered = byId.values().toArray(new RouteConnection[0]);
+    }
+    rc.registered = false;
+  }
+
+  /** A route connection ended (any stage). */
+  void closed(RouteConnection rc) {
+    handshaking.remove(rc);
+    boolean wasRegistered = rc.remoteId != null && byId.get(rc.remoteId) == rc;
+    unregister(rc);
+    if (rc.peer != null && rc.peer.conn == rc) {
+      rc.peer.conn = null;
+      schedule(rc.peer);
+    }
+    if (wasRegistered) {
+      broker.log(rc + " route closed: " + rc.closeReason);
+      for (Peer p : peers.values()) {
+        if (rc.remoteId.equals(p.serverId) && p.conn == null) {
+          schedule(p);
+        }
+      }
+      connectUrlsChanged();
+    }
+  }
+
+  Map<String, RouteConnection> byServerId() {
+    return byId;
+  }
+
+  // ---- INFO / CONNECT and connect_urls ----
+
+  /** This server's client URL first, then every route's. */
+  List<String> connectUrls() {
+    LinkedHashSet<String> urls = new LinkedHashSet<>();
+    urls.add(broker.clientUrl());
+    for (RouteConnection r : registered) {
+      urls.addAll(r.connectUrls);
+    }
+    return new ArrayList<>(urls);
+  }
+
+  /** Pushes an async INFO to protocol-1 clients when the cluster's client URLs changed. */
+  void connectUrlsChanged() {
+    List<String> urls = connectUrls();
+    if (urls.equals(lastUrls)) {
+      return;
+    }
+    lastUrls = urls;
+    for (ClientConnection c : broker.clients.values().toArray(new ClientConnection[0])) {
+      if (c.connected && c.protocol >= 1 && !c.closed) {
+        c.sendInfo();
+      }
+    }
+  }
+
+  String clientInfoJson(ClientConnection c) {
+    BrokerOptions o = broker.options();
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("server_id", broker.serverId());
+    m.put("server_name", broker.serverName());
+    m.put("version", Protocol.NATS_VERSION);
+    m.put("proto", Protocol.CLIENT_PROTO);
+    m.put("go", "beacon " + Main.version() + " (java " + Runtime.version().feature() + ")");
+    m.put("host", o.listen().host());
+    m.put("port", broker.clientPort());
+    m.put("headers", true);
+    if (!o.authToken().isEmpty() || !o.users().isEmpty()) {
+      m.put("auth_required", true);
+    }
+    m.put("max_payload", o.maxPayload());
+    m.put("client_id", c.cid);
+    m.put("client_ip", c.ip);
+    if (registered.length > 0) {
+      m.put("cluster", o.clusterName());
+      m.put("connect_urls", lastUrls);
+    }
+    return json(m);
+  }
+
+  String routeInfoJson() {
+    BrokerOptions o = broker.options();
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("server_id", broker.serverId());
+    m.put("server_name", broker.serverName());
+    m.put("version", Protocol.NATS_VERSION);
+    m.put("proto", Protocol.ROUTE_PROTO);
+    m.put("go", "beacon " + Main.version());
+    m.put("host", broker.advertisedHost());
+    m.put("port", broker.clusterPort());
+    m.put("headers", true);
+    m.put("max_payload", o.maxPayload());
+    m.put("cluster", o.clusterName());
+    m.put("connect_urls", List.of(broker.clientUrl()));
+    return json(m);
+  }
+
+  String routeConnectJson() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("echo", true);
+    m.put("verbose", false);
+    m.put("pedantic", false);
+    m.put("tls_required", false);
+    m.put("headers", true);
+    m.put("name", broker.serverId());
+    m.put("cluster", broker.options().clusterName());
+    m.put("dynamic", false);
+    return json(m);
+  }
+
+  private static String json(Object o) {
+    try {
+      return ClientConnection.JSON.writeValueAsString(o);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

@@ -1,0 +1,15 @@
+package dev.beacon.broker;
+
+/** Server-wide counters for /varz and /metrics (nats-server field names). Owned by the broker's loop. */
+final class Stats {
+  final long start = System.currentTimeMillis();
+  long inMsgs;
+  long inBytes;
+  long outMsgs;
+  long outBytes;
+  long totalConnections;
+  long slowConsumers;
+  long slowConsumerClients;
+  long slowConsumerRoutes;
+  long staleConnections;
+}

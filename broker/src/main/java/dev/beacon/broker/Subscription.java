@@ -1,0 +1,36 @@
+package dev.beacon.broker;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * One entry of the {@link Sublist}: a client's SUB (sid, optional queue, auto-unsubscribe max) or a
+ * route's RS+ interest ({@code owner} is then the route and {@code weight} its queue weight).
+ */
+final class Subscription {
+  final Object owner;
+  final String subject;
+  final String queue;
+  final byte[] queueBytes;
+  final String sid;
+  final byte[] sidBytes;
+  /** Messages after which the subscription ends (UNSUB max); 0 = no limit. */
+  long max;
+  long delivered;
+  /** Queue members this entry stands for: 1 for a client, the RS+ weight for a route. */
+  int weight = 1;
+  boolean closed;
+
+  Subscription(Object owner, String subject, String queue, String sid) {
+    this.owner = owner;
+    this.subject = subject;
+    this.queue = queue;
+    this.queueBytes = queue == null ? null : queue.getBytes(StandardCharsets.UTF_8);
+    this.sid = sid;
+    this.sidBytes = sid == null ? null : sid.getBytes(StandardCharsets.UTF_8);
+  }
+
+  @Override
+  public String toString() {
+    return subject + (queue == null ? "" : " " + queue) + (sid == null ? "" : " " + sid);
+  }
+}
