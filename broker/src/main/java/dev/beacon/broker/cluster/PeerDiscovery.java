@@ -32,6 +32,8 @@ final class PeerDiscovery {
   private static final System.Logger LOG = System.getLogger(PeerDiscovery.class.getName());
   /** Asks nsqlookupd for its v1 envelope (spec lookupd.md 3.2); both envelopes are accepted. */
   private static final String ACCEPT_V1 = "application/vnd.nsq; version=1.0";
+  /** The /varz field by which a Beacon broker tells itself apart from a nats-server or an nsqd. */
+  static final String BEACON_MARKER = "beacon";
 
   /** One node as lookupd lists it; nsqadmin keys nodes by broadcast address and ports too. */
   record Node(String broadcastAddress, int tcpPort, int httpPort) {
@@ -182,16 +184,21 @@ final class PeerDiscovery {
   }
 
   /**
-   * The route address of a node from its /varz: a Beacon broker reports nats-server's
-   * {@code cluster.cluster_port}; anything else (an nsqd, whose /varz is a 404) is not a peer.
+   * The route address of a node from its /varz: a Beacon broker marks itself {@code "beacon": true}
+   * and reports nats-server's {@code cluster} object; anything else (an nsqd, whose /varz is a 404,
+   * or a nats-server monitoring port) is not a peer. The route host is {@code cluster.addr} when it
+   * is a concrete address, else the broadcast address the node registered with.
    */
   static HostPort routeOf(Node node, JsonObject varz) {
-    if (!(varz.getValue("cluster") instanceof JsonObject cluster)
+    if (!Boolean.TRUE.equals(varz.getValue(BEACON_MARKER))
+        || !(varz.getValue("cluster") instanceof JsonObject cluster)
         || !(cluster.getValue("cluster_port") instanceof Number port)
         || port.intValue() <= 0 || port.intValue() > 65535) {
       return null;
     }
-    return new HostPort(node.broadcastAddress(), port.intValue());
+    String host = cluster.getValue("addr") instanceof String addr && !addr.isEmpty()
+        && !addr.equals("0.0.0.0") && !addr.equals("::") && !addr.equals("[::]") ? addr : node.broadcastAddress();
+    return new HostPort(host, port.intValue());
   }
 
   /** Expires peers no lookupd lists any more and hands the broker the set if it changed. */

@@ -82,7 +82,7 @@ class PeerDiscoveryTest {
   }
 
   private static String varz(String serverId, int clusterPort) {
-    return "{\"server_id\":\"" + serverId + "\",\"cluster\":{\"addr\":\"0.0.0.0\",\"cluster_port\":" + clusterPort + "}}";
+    return "{\"server_id\":\"" + serverId + "\",\"beacon\":true,\"cluster\":{\"addr\":\"0.0.0.0\",\"cluster_port\":" + clusterPort + "}}";
   }
 
   private void start(int selfHttpPort, String extraConfig, List<HostPort> lookupds) {
@@ -119,14 +119,18 @@ class PeerDiscoveryTest {
     FakeHttp peer = new FakeHttp();
     peer.bodies.put("/varz", varz("B", 6001));
     FakeHttp nsqd = new FakeHttp();
+    FakeHttp natsServer = new FakeHttp();
+    natsServer.bodies.put("/varz", "{\"server_id\":\"N\",\"cluster\":{\"addr\":\"0.0.0.0\",\"cluster_port\":6222}}");
     FakeHttp selfElsewhere = new FakeHttp();
     selfElsewhere.bodies.put("/varz", varz("SELF", 6000));
     lookupd.bodies.put("/nodes", nodes(node("127.0.0.1", 4222, self.port()), node("127.0.0.1", 4223, peer.port()),
-        node("127.0.0.1", 4150, nsqd.port()), node("127.0.0.1", 4224, selfElsewhere.port())));
+        node("127.0.0.1", 4150, nsqd.port()), node("127.0.0.1", 4224, selfElsewhere.port()),
+        node("127.0.0.1", 4225, natsServer.port())));
 
     start(self.port(), "", List.of(lookupd.address()));
     await("peer B", () -> last().equals(Set.of(new HostPort("127.0.0.1", 6001))));
-    // Observe several poll periods: the nsqd (404 on /varz) and our own node must never be added.
+    // Observe several poll periods: the nsqd (404 on /varz), the nats-server (no
+    // Beacon marker) and our own node under another address must never be added.
     int polls = published.size();
     Thread.sleep(200);
     assertEquals(polls, published.size(), "published " + published);
