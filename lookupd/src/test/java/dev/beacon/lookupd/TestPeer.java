@@ -1,0 +1,127 @@
+package dev.beacon.lookupd;
+
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/** A blocking raw-TCP peer for the lookup protocol, in the test thread (nats test.go / nsq mustConnectLookupd style). */
+final class TestPeer implements AutoCloseable {
+  static final String IDENTIFY_BODY =
+      "{\"broadcast_address\":\"127.0.0.1\",\"tcp_port\":5150,\"http_port\":5151,\"version\":\"1.3.0\",\"hostname\":\"probe-host\"}";
+
+  final Socket socket;
+  private final DataInputStream in;
+  private final OutputStream out;
+
+  TestPeer(int port) throws IOException {
+    socket = new Socket("127.0.0.1", port);
+    socket.setSoTimeout(5000);
+    in = new DataInputStream(socket.getInputStream());
+    out = socket.getOutputStream();
+  }
+
+  /** Connects and sends the magic. */
+  static TestPeer connect(int port) throws IOException {
+    TestPeer p = new TestPeer(port);
+    p.send("  V1");
+    return p;
+  }
+
+  /** The id lookupd gives this peer (its remote address as lookupd sees it). */
+  String id() {
+    return "127.0.0.1:" + socket.getLocalPort();
+  }
+
+  void send(byte[] b) throws IOException {
+    out.write(b);
+    out.flush();
+  }
+
+  void send(String s) throws IOException {
+    send(s.getBytes(StandardCharsets.ISO_8859_1));
+  }
+
+  static byte[] identifyBytes(String json) {
+    byte[] body = json.getBytes(StandardCharsets.UTF_8);
+    ByteArrayOutputStream b = new ByteArrayOutputStream();
+    b.writeBytes("IDENTIFY\n".getBytes(StandardCharsets.US_ASCII));
+    b.write(body.length >>> 24);
+    b.write(body.length >>> 16);
+    b.write(body.length >>> 8);
+    b.write(body.length);
+    b.writeBytes(body);
+    return b.toByteArray();
+  }
+
+  /** IDENTIFY with the given JSON; returns the answer. */
+  String identify(String json) throws IOException {
+    send(identifyBytes(json));
+    return readFrame();
+  }
+
+  String identify() throws IOException {
+    return identify(IDENTIFY_BODY);
+  }
+
+  /** Sends "line\n" and returns the answer frame. */
+  String command(String line) throws IOException {
+    send(line + "\n");
+    return readFrame();
+  }
+
+  /** Reads one frame: 4-byte big-endian length, payload. */
+  String readFrame() throws IOException {
+    int n = in.readInt();
+    byte[] b = new byte[n];
+    in.readFully(b);
+    return new String(b, StandardCharsets.ISO_8859_1);
+  }
+
+  /** The server closes within the socket timeout, with nothing more sent. */
+  void expectClosed() throws IOException {
+    try {
+      int b = in.read();
+      assertEquals(-1, b, "expected the server to close the connection");
+    } catch (SocketTimeoutException e) {
+      fail("connection still open");
+    } catch (IOException e) {
+      // reset counts as closed
+    }
+  }
+
+  /** Nothing arrives within d and the connection stays open. */
+  void expectNothing(Duration d) throws IOException {
+    socket.setSoTimeout((int) d.toMillis());
+    try {
+      int b = in.read();
+      fail(b < 0 ? "connection closed" : "unexpected byte " + b);
+    } catch (SocketTimeoutException e) {
+      // expected
+    } finally {
+      socket.setSoTimeout(5000);
+    }
+  }
+
+  InputStream input() {
+    return in;
+  }
+
+  @Override
+  public void close() throws IOException {
+    socket.close();
+  }
+
+  static boolean isEof(IOException e) {
+    return e instanceof EOFException;
+  }
+}
