@@ -9,7 +9,10 @@ import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetClientOptions;
 
+import java.io.IOException;
 import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -113,12 +116,16 @@ final class Membership {
     return Future.join(closing).mapEmpty();
   }
 
-  /** This machine's name, as nsqd's default broadcast address ({@code os.Hostname()}); may block on DNS. */
+  /** This machine's name, as nsqd's default broadcast address (Go's os.Hostname reads the kernel's); may block. */
   private static String hostname() {
     try {
-      return InetAddress.getLocalHost().getHostName();
-    } catch (java.net.UnknownHostException e) {
-      return "localhost";
+      return Files.readString(Path.of("/proc/sys/kernel/hostname")).strip();
+    } catch (IOException | RuntimeException e) {
+      try {
+        return InetAddress.getLocalHost().getHostName();
+      } catch (IOException e2) {
+        return "localhost";
+      }
     }
   }
 }
