@@ -1,9 +1,59 @@
 package dev.beacon.bench;
 
-/** Benchmark entry point (being built). */
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Load generators and the report for {@code bench/run}. Sub-commands:
+ * {@code nats} (broker or cross-broker rows against one server or a node pair),
+ * {@code lookupd} (registrations over TCP, then wrk against the HTTP API while the registering
+ * peers stay connected) and {@code report} (Markdown tables from the results file).
+ * Exit status: 0 when every row was measured or deliberately skipped, 1 when a row failed, 2 on usage errors.
+ */
 public final class Main {
-  public static void main(String[] args) {
-    System.err.println("bench: not built yet");
-    System.exit(1);
+  private Main() {}
+
+  public static void main(String[] argv) {
+    if (argv.length == 0) {
+      System.err.println("usage: bench (nats|lookupd|report) --flag=value ...");
+      System.exit(2);
+    }
+    int status;
+    try {
+      status = switch (argv[0]) {
+        case "nats" -> nats(new Args(argv, 1, Set.of("section", "server", "host", "pub-port", "sub-port", "pids",
+            "warmup", "measure", "reps", "out", "rows")));
+        case "lookupd" -> LookupdBench.run(new Args(argv, 1, LookupdBench.FLAGS));
+        case "report" -> Report.print(Path.of(new Args(argv, 1, Set.of("in")).get("in")), System.out);
+        default -> throw new IllegalArgumentException("unknown sub-command " + argv[0]);
+      };
+    } catch (IllegalArgumentException e) {
+      System.err.println("bench: " + e.getMessage());
+      status = 2;
+    } catch (Exception e) {
+      System.err.println("bench: " + argv[0] + " failed: " + e);
+      status = 1;
+    }
+    System.exit(status);
+  }
+
+  private static int nats(Args a) throws Exception {
+    String section = a.get("section");
+    NatsBench bench = new NatsBench(a.get("host", "127.0.0.1"), a.integer("pub-port"),
+        Integer.parseInt(a.get("sub-port", a.get("pub-port"))));
+    NatsRows rows = new NatsRows(section, a.get("server"), bench, a.longs("pids"), new Results(Path.of(a.get("out"))));
+    Map<String, NatsRows.Row> all = switch (section) {
+      case "broker" -> NatsRows.broker();
+      case "cluster" -> NatsRows.cluster();
+      default -> throw new IllegalArgumentException("unknown section " + section);
+    };
+    String only = a.get("rows", "");
+    if (!only.isEmpty()) {
+      all.keySet().retainAll(List.of(only.split(",")));
+    }
+    boolean ok = rows.run(all, a.number("warmup"), a.number("measure"), a.integer("reps"));
+    return ok ? 0 : 1;
   }
 }

@@ -1,0 +1,167 @@
+package dev.beacon.bench;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * lookupd rows for one registry size on a freshly started lookupd: TCP registrations per second
+ * (optionally), then wrk against /lookup, /topics and /nodes at 1 and 8 connections while the
+ * registering peers stay connected and keep PINGing, then lookupd's resident memory.
+ */
+final class LookupdBench {
+  static final Set<String> FLAGS = Set.of("host", "tcp-port", "http-port", "pid", "size", "brokers", "topics", "channels",
+      "shape", "timed-registration", "paths", "warmup", "measure", "out");
+  static final long REGISTER_TIMEOUT_MS = 300_000;
+  /** nsqd PINGs every 15 s; ping faster so a lookupd with a short idle timeout is still satisfied. */
+  static final long PING_INTERVAL_MS = 5_000;
+  /** wrk shapes: -t1 -c1 and -t2 -c8. */
+  static final int[][] WRK_SHAPES = {{1, 1}, {2, 8}};
+
+  /** The registry sizes issue 2 quotes nsqlookupd figures for; the issue figure applies only at exactly that size. */
+  static final String SMALL = "10 brokers x 10 shared topics x 2 channels";
+  static final String SHARED = "100 brokers x 1,000 shared topics x 2 channels";
+  static final String DISTINCT = "100 brokers x 1,000 distinct topics x 2 channels (100,000 topics)";
+  /** Issue 2's nsqlookupd figures (same machine): registry description + row -> [value, display]. */
+  static final Map<String, Object[]> ISSUE_FIGURES = Map.of(
+      SMALL + "|lookup.c1", new Object[] {69_000.0, "~69k"},
+      SMALL + "|lookup.c8", new Object[] {122_000.0, "~122k"},
+      SHARED + "|lookup.c1", new Object[] {10_000.0, "~10k"},
+      SHARED + "|lookup.c8", new Object[] {18_000.0, "~18k"},
+      SHARED + "|nodes.c1", new Object[] {20.0, "<20"},
+      SHARED + "|nodes.c8", new Object[] {20.0, "<20"},
+      DISTINCT + "|lookup.c1", new Object[] {150.0, "~150"},
+      DISTINCT + "|lookup.c8", new Object[] {310.0, "~310"});
+
+  private LookupdBench() {}
+
+  static String describe(int brokers, int topics, int channels, boolean distinct) {
+    String d = String.format(Locale.ROOT, "%,d brokers x %,d %s topics x %d channels", brokers, topics,
+        distinct ? "distinct" : "shared", channels);
+    return distinct ? d + String.format(Locale.ROOT, " (%,d topics)", brokers * topics) : d;
+  }
+
+  static int run(Args a) throws Exception {
+    String host = a.get("host", "127.0.0.1");
+    int tcp = a.integer("tcp-port");
+    int http = a.integer("http-port");
+    long pid = Long.parseLong(a.get("pid"));
+    String size = a.get("size");
+    int brokers = a.integer("brokers");
+    int topics = a.integer("topics");
+    int channels = a.integer("channels");
+    boolean distinct = a.get("shape").equals("distinct");
+    String desc = describe(brokers, topics, channels, distinct);
+    Results results = new Results(Path.of(a.get("out")));
+    int warmup = a.integer("warmup");
+    int measure = a.integer("measure");
+    boolean ok = true;
+    results.described("lookupd", size + "|registry", "beacon", brokers * (double) topics * (1 + channels), desc);
+    try {
+      return measure(a, host, tcp, http, pid, size, brokers, topics, channels, distinct, results, warmup, measure) ? 0 : 1;
+    } catch (IOException e) {
+      results.failed("lookupd", size + "|register", "beacon", e.getMessage());
+      return 1;
+    }
+  }
+
+  private static boolean measure(Args a, String host, int tcp, int http, long pid, String size, int brokers, int topics,
+      int channels, boolean distinct, Results results, int warmup, int measure) throws IOException {
+    boolean ok = true;
+    String desc = describe(brokers, topics, channels, distinct);
+    if (Boolean.parseBoolean(a.get("timed-registration", "false"))) {
+      // Warm-up pass: the same names from peers that then disconnect (the registrations stay, emptied).
+      try (Registrar warm = new Registrar(host, tcp, brokers, topics, channels, distinct)) {
+        warm.register(REGISTER_TIMEOUT_MS);
+      }
+    }
+    try (Registrar peers = new Registrar(host, tcp, brokers, topics, channels, distinct)) {
+      double cpu0 = Proc.cpuSeconds(pid);
+      long nanos = peers.register(REGISTER_TIMEOUT_MS);
+      double cpu = Proc.cpuSeconds(pid) - cpu0;
+      if (peers.oks() != peers.registrations()) {
+        throw new IOException("expected " + peers.registrations() + " OK answers, counted " + peers.oks());
+      }
+      if (Boolean.parseBoolean(a.get("timed-registration", "false"))) {
+        results.value("lookupd", size + "|register", "beacon", peers.registrations() / (nanos / 1e9), cpu, 0);
+      }
+      peers.hold(PING_INTERVAL_MS);
+      String topic = Registrar.topicName(0, 0, distinct);
+      for (String path : a.get("paths").split(",")) {
+        String url = "http://" + host + ":" + http + switch (path) {
+          case "lookup" -> "/lookup?topic=" + topic;
+          case "topics" -> "/topics";
+          case "nodes" -> "/nodes";
+          default -> throw new IllegalArgumentException("unknown path " + path);
+        };
+        for (int[] shape : WRK_SHAPES) {
+          String row = size + "|" + path + ".c" + shape[1];
+          System.err.printf("bench: lookupd %s %s -t%d -c%d%n", desc, path, shape[0], shape[1]);
+          try {
+            if (warmup > 0) {
+              Wrk.run(shape[0], shape[1], warmup, url);
+            }
+            double c0 = Proc.cpuSeconds(pid);
+            double rate = Wrk.run(shape[0], shape[1], measure, url);
+            double c = Proc.cpuSeconds(pid) - c0;
+            peers.check();
+            results.value("lookupd", row, "beacon", rate, c, 0);
+          } catch (IOException e) {
+            results.failed("lookupd", row, "beacon", e.getMessage());
+            ok = false;
+          }
+        }
+      }
+      results.value("lookupd", size + "|rss", "beacon", Proc.rssBytes(pid) / 1048576.0, Double.NaN, 0);
+      peers.stopHolding();
+    }
+    return ok;
+  }
+
+  /** The lookupd table: one block of rows per registry size, in the order the sizes were run. */
+  static void table(List<Results.Line> all, PrintStream out) {
+    List<Results.Line> lines = Report.section(all, "lookupd");
+    out.println("| registry | row | nsqlookupd (issue figure, same machine) | Beacon | Beacon/ref | Beacon vs small registry | lookupd CPU s |");
+    out.println("|---|---|---|---|---|---|---|");
+    Map<String, String> sizes = Results.notes(lines, "|registry");
+    for (Map.Entry<String, String> size : sizes.entrySet()) {
+      String desc = size.getValue();
+      for (Results.Line l : lines) {
+        if (!l.row().startsWith(size.getKey() + "|") || l.row().endsWith("|registry")) {
+          continue;
+        }
+        String metric = l.row().substring(size.getKey().length() + 1);
+        Object[] ref = ISSUE_FIGURES.get(desc + "|" + metric);
+        String ratio = "-";
+        if (ref != null && l.measured()) {
+          ratio = String.format(Locale.ROOT, "%s%.2fx", metric.startsWith("nodes") ? ">" : "", l.value() / (double) ref[0]);
+        }
+        String vsSmall = "-";
+        Results.Line small = Report.find(all, "lookupd", "small|" + metric, "beacon");
+        if (!size.getKey().equals("small") && small != null && small.measured() && l.measured()
+            && !metric.equals("rss") && !metric.equals("register")) {
+          vsSmall = String.format(Locale.ROOT, "%.2fx", l.value() / small.value());
+        }
+        out.printf("| %s | %s | %s | %s | %s | %s | %s |%n", desc, label(metric), ref == null ? "-" : ref[1],
+            Report.cell(l), ratio, vsSmall,
+            l.measured() && !Double.isNaN(l.cpu()) ? String.format(Locale.ROOT, "%.2f", l.cpu()) : "-");
+      }
+    }
+    out.println();
+  }
+
+  static String label(String metric) {
+    return switch (metric) {
+      case "register" -> "TCP registrations/s (100 conns, pipelined, to all OK)";
+      case "rss" -> "resident memory (MiB)";
+      default -> {
+        String[] p = metric.split("\\.c");
+        yield "/" + p[0] + " req/s, wrk " + (p[1].equals("1") ? "-t1 -c1" : "-t2 -c" + p[1]);
+      }
+    };
+  }
+}

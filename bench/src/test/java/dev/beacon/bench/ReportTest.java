@@ -1,0 +1,94 @@
+package dev.beacon.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+@Timeout(10)
+class ReportTest {
+  @TempDir
+  Path dir;
+
+  private String report(Path file, int expectedStatus) throws IOException {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    assertEquals(expectedStatus, Report.print(file, new PrintStream(bytes, true, StandardCharsets.UTF_8)));
+    return bytes.toString(StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void ratioIsBeaconOverReference() throws IOException {
+    Path f = dir.resolve("r.tsv");
+    Results r = new Results(f);
+    r.value("broker", "pub16", "ref", 4_000_000, 2.5, 0);
+    r.value("broker", "pub16", "beacon", 6_000_000, 1.5, 0);
+    String out = report(f, 0);
+    assertTrue(out.contains("| publish-only 16 B (msgs/s) | ~8.0M | 4.00M | 6.00M | 1.50x | 2.50 | 1.50 | 0 / 0 |"), out);
+  }
+
+  @Test
+  void zeroOrFailedRowsAreFailuresNotFigures() throws IOException {
+    Path f = dir.resolve("r.tsv");
+    Results r = new Results(f);
+    r.value("broker", "sub16", "ref", 1_000_000, 1, 0);
+    r.value("broker", "sub16", "beacon", 0, 1, 0);
+    String out = report(f, 1);
+    assertTrue(out.contains("| 1.00M | FAILED | - |"), out);
+  }
+
+  @Test
+  void skippedClusterIsReportedAndNotAFailure() throws IOException {
+    Path f = dir.resolve("r.tsv");
+    Results r = new Results(f);
+    r.value("cluster", "x16", "ref", 2_000_000, 1, 0);
+    r.skipped("cluster", "x16", "beacon", "cluster not formed: no probe");
+    String out = report(f, 0);
+    assertTrue(out.contains("| 2.00M | skipped | - |"), out);
+    assertTrue(out.contains("SKIP cluster beacon x16: cluster not formed"), out);
+  }
+
+  @Test
+  void lookupdRowsCompareWithIssueFiguresOnlyAtTheIssueSizes() throws IOException {
+    Path f = dir.resolve("r.tsv");
+    Results r = new Results(f);
+    r.described("lookupd", "small|registry", "beacon", 300, LookupdBench.describe(10, 10, 2, false));
+    r.value("lookupd", "small|lookup.c1", "beacon", 138_000, 4, 0);
+    r.described("lookupd", "shared|registry", "beacon", 300, LookupdBench.describe(100, 100, 2, false));
+    r.value("lookupd", "shared|lookup.c1", "beacon", 69_000, 4, 0);
+    String out = report(f, 0);
+    assertTrue(out.contains("| 10 brokers x 10 shared topics x 2 channels | /lookup req/s, wrk -t1 -c1 | ~69k | 138k | 2.00x | - |"), out);
+    assertTrue(out.contains("| 100 brokers x 100 shared topics x 2 channels | /lookup req/s, wrk -t1 -c1 | - | 69k | - | 0.50x |"), out);
+  }
+
+  @Test
+  void issueSizeDescriptionsMatchWhatTheFullRunRegisters() {
+    assertEquals(LookupdBench.SMALL, LookupdBench.describe(10, 10, 2, false));
+    assertEquals(LookupdBench.SHARED, LookupdBench.describe(100, 1000, 2, false));
+    assertEquals(LookupdBench.DISTINCT, LookupdBench.describe(100, 1000, 2, true));
+  }
+
+  @Test
+  void medianPicksTheMiddlePass() {
+    List<double[]> passes = List.of(new double[] {3, 0, 0, 9}, new double[] {1, 0, 0, 7}, new double[] {2, 0, 0, 8});
+    assertEquals(8, NatsRows.median(passes, 0)[3]);
+  }
+
+  @Test
+  void percentileIsNearestRank() {
+    long[] s = new long[100];
+    for (int i = 0; i < 100; i++) {
+      s[i] = i + 1;
+    }
+    assertEquals(50, NatsBench.percentile(s, 100, 0.50));
+    assertEquals(99, NatsBench.percentile(s, 100, 0.99));
+  }
+}
