@@ -43,9 +43,9 @@ public final class Broker extends VerticleBase {
   final Wire.Scratch scratch = new Wire.Scratch();
   final Sublist sublist = new Sublist();
   final Map<Long, ClientConnection> clients = new LinkedHashMap<>();
-  final Deliver deliver = new Deliver(this);
-  final Interest interest = new Interest(this);
-  final Routes routes = new Routes(this);
+  final Deliver deliver;
+  final Interest interest;
+  final Routes routes;
   final Stats stats = new Stats();
   private final String serverId;
   private final String serverName;
@@ -64,6 +64,9 @@ public final class Broker extends VerticleBase {
 
   public Broker(BrokerOptions options) {
     this.options = options;
+    this.deliver = new Deliver(this);
+    this.interest = new Interest(this);
+    this.routes = new Routes(this);
     this.serverId = newServerId();
     this.serverName = options.name().isEmpty() ? serverId : options.name();
   }
