@@ -188,10 +188,15 @@ final class HttpApi implements Handler<HttpServerRequest> {
   }
 
   private static void json(HttpServerRequest req, Buffer body) {
-    req.response()
+    HttpServerResponse res = req.response()
         .putHeader(CONTENT_TYPE, JSON_TYPE)
-        .putHeader(X_NSQ, NSQ_V1)
-        .end(body);
+        .putHeader(X_NSQ, NSQ_V1);
+    if (req.method().equals(HttpMethod.HEAD)) {
+      // Only the 405 for HEAD gets here: Go sends the length and no body.
+      res.putHeader(HttpHeaders.CONTENT_LENGTH, Integer.toString(body.length())).end();
+    } else {
+      res.end(body);
+    }
   }
 
   /** A mutation's success: 200, empty body, no Content-Type, the X-NSQ header (as nsqlookupd). */

@@ -160,7 +160,14 @@ public final class Lookupd extends VerticleBase {
     FrameParser parser = new FrameParser(protocol, options.maxLineSize(), options.maxIdentifySize());
     protocol.parser(parser);
     socket.handler(parser::feed);
-    socket.endHandler(v -> parser.end());
+    // End of input (a half-close, or EOF): report a half-read IDENTIFY, then close as nsqlookupd does.
+    Runnable inputEnded = () -> {
+      parser.end();
+      socket.end();
+    };
+    if (!HalfClose.enable(socket, inputEnded)) {
+      socket.endHandler(v -> parser.end());
+    }
     socket.exceptionHandler(e -> log.debug("client(" + remote + "): " + e.getMessage()));
     socket.closeHandler(v -> {
       metrics.tcpConnections--;

@@ -66,6 +66,16 @@ final class LookupdFixture implements AutoCloseable {
     return http.send(req, HttpResponse.BodyHandlers.ofString());
   }
 
+  /** Sends one raw HTTP/1.1 request (for what java.net.http refuses to send) and returns the raw response. */
+  String raw(String method, String target) throws IOException {
+    try (java.net.Socket s = new java.net.Socket("127.0.0.1", lookupd.httpPort())) {
+      s.setSoTimeout(5000);
+      s.getOutputStream().write((method + " " + target + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+          .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+      return new String(s.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.ISO_8859_1);
+    }
+  }
+
   /** GETs until the body satisfies p or the deadline passes; returns the last body. */
   String pollGet(String pathAndQuery, Predicate<String> p) throws IOException, InterruptedException {
     long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();

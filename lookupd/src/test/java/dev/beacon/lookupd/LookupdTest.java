@@ -1,0 +1,500 @@
+package dev.beacon.lookupd;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.io.IOException;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The daemon in-process on port 0, driven over raw TCP and HTTP. */
+@Timeout(30)
+class LookupdTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private LookupdFixture f;
+
+  @BeforeEach
+  void start() {
+    f = new LookupdFixture();
+  }
+
+  @AfterEach
+  void stop() {
+    f.close();
+  }
+
+  private static JsonNode json(String s) throws IOException {
+    return JSON.readTree(s);
+  }
+
+  private void assertJson(String expected, HttpResponse<String> r) throws IOException {
+    assertEquals(json(expected), json(r.body()), r.body());
+  }
+
+  // ---- TCP ----------------------------------------------------------------------------------
+
+  @Test
+  void badMagicGetsFramedErrorAndClose() throws IOException {
+    try (TestPeer p = new TestPeer(f.tcpPort())) {
+      p.send("GET / HTTP/1.1\r\n\r\n");
+      byte[] expected = {0, 0, 0, 0x0e, 'E', '_', 'B', 'A', 'D', '_', 'P', 'R', 'O', 'T', 'O', 'C', 'O', 'L'};
+      assertArrayEquals(expected, p.input().readNBytes(expected.length));
+      p.expectClosed();
+    }
+  }
+
+  @Test
+  void identifyAnswersWithRealPortsAndBroadcastAddress() throws IOException {
+    try (TestPeer p = f.connect()) {
+      JsonNode a = json(p.identify());
+      assertEquals("127.0.0.1", a.get("broadcast_address").asText());
+      assertEquals(Lookupd.osHostname(), a.get("hostname").asText());
+      assertEquals(f.tcpPort(), a.get("tcp_port").asInt());
+      assertEquals(f.lookupd.httpPort(), a.get("http_port").asInt());
+      assertEquals("1.3.0", a.get("version").asText());
+    }
+  }
+
+  @Test
+  void broadcastPortsOverrideTheIdentifyAnswer() throws IOException {
+    try (LookupdFixture nat = new LookupdFixture(Map.of("broadcast-tcp-port", 14160, "broadcast-http-port", 14161,
+        "broadcast-address", "lookupd.example"));
+         TestPeer p = nat.connect()) {
+      JsonNode a = json(p.identify());
+      assertEquals(14160, a.get("tcp_port").asInt());
+      assertEquals(14161, a.get("http_port").asInt());
+      assertEquals("lookupd.example", a.get("broadcast_address").asText());
+    }
+  }
+
+  @Test
+  void registerAndUnregisterShowOverHttp() throws Exception {
+    try (TestPeer p = f.connect()) {
+      p.identify();
+      assertEquals("OK", p.command("REGISTER orders archive"));
+      assertEquals("OK", p.command("REGISTER orders"));
+      assertJson("{\"channels\":[\"archive\"],\"producers\":[{\"remote_address\":\"" + p.id() + "\",\"hostname\":\"probe-host\","
+          + "\"broadcast_address\":\"127.0.0.1\",\"tcp_port\":5150,\"http_port\":5151,\"version\":\"1.3.0\"}]}",
+          f.get("/lookup?topic=orders"));
+      assertEquals("OK", p.command("UNREGISTER orders archive"));
+      assertEquals("OK", p.command("UNREGISTER orders"));
+      assertJson("{\"channels\":[\"archive\"],\"producers\":[]}", f.get("/lookup?topic=orders"));
+    }
+  }
+
+  @Test
+  void everyErrorClosesTheConnectionAndTheDaemonStaysUp() throws IOException {
+    String[][] cases = {
+        {"REGISTER t", "E_INVALID client must IDENTIFY"},
+        {"UNREGISTER t", "E_INVALID client must IDENTIFY"},
+        {"NOPE", "E_INVALID invalid command NOPE"},
+        {"", "E_INVALID invalid command "},
+    };
+    for (String[] c : cases) {
+      try (TestPeer p = f.connect()) {
+        assertEquals(c[1], p.command(c[0]));
+        p.expectClosed();
+      }
+    }
+    try (TestPeer p = f.connect()) {
+      p.identify();
+      assertEquals("E_BAD_CHANNEL REGISTER channel name 'x y' is not valid".replace("x y", "bad!"), p.command("REGISTER t bad!"));
+      p.expectClosed();
+    }
+    try (TestPeer p = f.connect()) {
+      p.identify();
+      assertEquals("E_INVALID cannot IDENTIFY again", p.command("IDENTIFY"));
+      p.expectClosed();
+    }
+  }
+
+  @Test
+  void negativeOrHugeIdentifyLengthIsRefusedWithoutAllocating() throws IOException {
+    for (int size : new int[] {-1, Integer.MIN_VALUE, Integer.MAX_VALUE, 64 * 1024 + 1}) {
+      try (TestPeer p = f.connect()) {
+        p.send("IDENTIFY\n");
+        p.send(new byte[] {(byte) (size >>> 24), (byte) (size >>> 16), (byte) (size >>> 8), (byte) size});
+        assertEquals("E_BAD_BODY IDENTIFY invalid body size " + size, p.readFrame());
+        p.expectClosed();
+      }
+    }
+    try (TestPeer p = f.connect()) {
+      assertEquals("OK", p.command("PING"), "the daemon is still up");
+    }
+  }
+
+  @Test
+  void overlongCommandLineIsRefused() throws IOException {
+    try (TestPeer p = f.connect()) {
+      p.send("REGISTER " + "a".repeat(8192));
+      assertEquals("E_INVALID command line longer than 4096 bytes", p.readFrame());
+      p.expectClosed();
+    }
+  }
+
+  @Test
+  void halfClosedClientStillGetsItsErrorFrame() throws IOException {
+    try (TestPeer p = f.connect()) {
+      p.send("IDENTIFY\n");
+      p.send(new byte[] {0, 0});
+      p.socket.shutdownOutput();
+      assertEquals("E_BAD_BODY IDENTIFY failed to read body size", p.readFrame());
+      p.expectClosed();
+    }
+    try (TestPeer p = f.connect()) {
+      p.send(TestPeer.identifyBytes(TestPeer.IDENTIFY_BODY));
+      p.readFrame();
+      p.send("IDENTIFY\n\0\0\0\u0010{\"broadcast");
+      p.socket.shutdownOutput();
+      assertEquals("E_INVALID cannot IDENTIFY again", p.readFrame());
+    }
+    try (TestPeer p = f.connect()) {
+      p.send("IDENTIFY\n\0\0\0\u0010{\"broadcast");
+      p.socket.shutdownOutput();
+      assertEquals("E_BAD_BODY IDENTIFY failed to read body", p.readFrame());
+    }
+    try (TestPeer p = f.connect()) {
+      p.send("BOGUS\n");
+      p.socket.shutdownOutput();
+      assertEquals("E_INVALID invalid command BOGUS", p.readFrame());
+    }
+  }
+
+  @Test
+  void disconnectRemovesProducersAndOrphanedEphemerals() throws Exception {
+    try (TestPeer p = f.connect()) {
+      p.identify();
+      p.command("REGISTER t c");
+      p.command("REGISTER t e#ephemeral");
+      p.command("REGISTER gone#ephemeral");
+      assertJson("{\"topics\":[\"gone#ephemeral\",\"t\"]}", f.get("/topics"));
+    }
+    assertEquals("{\"topics\":[\"t\"]}", f.pollGet("/topics", b -> b.equals("{\"topics\":[\"t\"]}")));
+    assertJson("{\"channels\":[\"c\"],\"producers\":[]}", f.get("/lookup?topic=t"));
+    assertJson("{\"producers\":[]}", f.get("/nodes"));
+  }
+
+  @Test
+  void deadPeerIsDetectedByReadIdleTimeout() throws Exception {
+    try (LookupdFixture quick = new LookupdFixture(Map.of("client-timeout", "300ms"));
+         TestPeer p = quick.connect()) {
+      p.identify();
+      p.command("REGISTER t");
+      long start = System.nanoTime();
+      p.expectClosed();
+      long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+      assertTrue(ms >= 250, "closed after " + ms + " ms");
+      assertEquals("{\"channels\":[],\"producers\":[]}",
+          quick.pollGet("/lookup?topic=t", b -> b.contains("\"producers\":[]")));
+      assertEquals("{\"producers\":[]}", quick.pollGet("/nodes", b -> b.equals("{\"producers\":[]}")));
+    }
+  }
+
+  @Test
+  void pingsKeepAPeerAliveAcrossTheIdleTimeout() throws Exception {
+    try (LookupdFixture quick = new LookupdFixture(Map.of("client-timeout", "400ms"));
+         TestPeer p = quick.connect()) {
+      p.identify();
+      long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1000);
+      while (System.nanoTime() < end) {
+        assertEquals("OK", p.command("PING"));
+        java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
+      }
+      assertEquals("OK", p.command("PING"));
+    }
+  }
+
+  @Test
+  void inactiveProducersHiddenAndPingRevives() throws Exception {
+    try (TestPeer p = f.connect()) {
+      p.identify();
+      p.command("REGISTER t");
+      f.advance(Duration.ofSeconds(301));
+      assertJson("{\"channels\":[],\"producers\":[]}", f.get("/lookup?topic=t"));
+      assertJson("{\"producers\":[]}", f.get("/nodes"));
+      assertJson("{\"topics\":[\"t\"]}", f.get("/topics"));
+      p.command("PING");
+      assertEquals(1, json(f.get("/lookup?topic=t").body()).get("producers").size());
+      assertEquals(1, json(f.get("/nodes").body()).get("producers").size());
+    }
+  }
+
+  @Test
+  void tombstoneHidesFromLookupShowsInNodesAndExpires() throws Exception {
+    try (TestPeer p = f.connect()) {
+      p.identify();
+      p.command("REGISTER t");
+      p.command("REGISTER u");
+      assertEquals(200, f.post("/topic/tombstone?topic=t&node=127.0.0.1:5151").statusCode());
+      assertJson("{\"channels\":[],\"producers\":[]}", f.get("/lookup?topic=t"));
+      assertEquals(1, json(f.get("/lookup?topic=u").body()).get("producers").size());
+      JsonNode node = json(f.get("/nodes").body()).get("producers").get(0);
+      assertEquals(json("[true,false]"), node.get("tombstones"));
+      assertEquals(json("[\"t\",\"u\"]"), node.get("topics"));
+      f.advance(Duration.ofSeconds(45));
+      assertEquals(1, json(f.get("/lookup?topic=t").body()).get("producers").size());
+      assertEquals(json("[false,false]"), json(f.get("/nodes").body()).get("producers").get(0).get("tombstones"));
+    }
+  }
+
+  // ---- HTTP ---------------------------------------------------------------------------------
+
+  @Test
+  void pingInfoAndEnvelopeHeaders() throws Exception {
+    HttpResponse<String> ping = f.get("/ping");
+    assertEquals("OK", ping.body());
+    assertEquals("text/plain; charset=utf-8", ping.headers().firstValue("content-type").orElse(""));
+    assertFalse(ping.headers().firstValue("x-nsq-content-type").isPresent());
+    HttpResponse<String> info = f.get("/info");
+    assertEquals("{\"version\":\"1.3.0\"}", info.body());
+    assertEquals("application/json; charset=utf-8", info.headers().firstValue("content-type").orElse(""));
+    assertEquals("nsq; version=1.0", info.headers().firstValue("x-nsq-content-type").orElse(""));
+  }
+
+  @Test
+  void errorsAndRouterBehaviour() throws Exception {
+    HttpResponse<String> r = f.get("/nosuch");
+    assertEquals(404, r.statusCode());
+    assertEquals("{\"message\":\"NOT_FOUND\"}", r.body());
+    r = f.get("/topic/create?topic=x");
+    assertEquals(405, r.statusCode());
+    assertEquals("{\"message\":\"METHOD_NOT_ALLOWED\"}", r.body());
+    assertEquals("OPTIONS, POST", r.headers().firstValue("allow").orElse(""));
+    r = f.post("/ping");
+    assertEquals(405, r.statusCode());
+    assertEquals("GET, OPTIONS", r.headers().firstValue("allow").orElse(""));
+    r = f.request("HEAD", "/ping");
+    assertEquals(405, r.statusCode());
+    assertEquals("", r.body());
+    r = f.request("OPTIONS", "/lookup");
+    assertEquals(200, r.statusCode());
+    assertEquals("GET, OPTIONS", r.headers().firstValue("allow").orElse(""));
+    assertEquals("", r.body());
+    r = f.get("/lookup/?topic=x");
+    assertEquals(301, r.statusCode());
+    assertEquals("/lookup?topic=x", r.headers().firstValue("location").orElse(""));
+    r = f.post("/TOPIC/create?topic=x");
+    assertEquals(307, r.statusCode());
+    assertEquals("/topic/create?topic=x", r.headers().firstValue("location").orElse(""));
+    String bad = f.raw("GET", "/lookup?topic=%zz");
+    assertTrue(bad.startsWith("HTTP/1.1 400 "), bad);
+    assertTrue(bad.endsWith("{\"message\":\"INVALID_REQUEST\"}"), bad);
+    r = f.get("/lookup?topic=a;b=c");
+    assertEquals(400, r.statusCode());
+    assertEquals("{\"message\":\"INVALID_REQUEST\"}", r.body());
+    assertEquals(400, f.get("/lookup").statusCode());
+    assertEquals(400, f.get("/channels").statusCode());
+    r = f.get("/lookup?topic=nope&extra=ignored");
+    assertEquals(404, r.statusCode());
+    assertEquals("{\"message\":\"TOPIC_NOT_FOUND\"}", r.body());
+  }
+
+  @Test
+  void mutationsValidateAndRefuseWildcard() throws Exception {
+    String[][] cases = {
+        {"/topic/create", "400", "MISSING_ARG_TOPIC"},
+        {"/topic/create?topic=bad!", "400", "INVALID_ARG_TOPIC"},
+        {"/topic/create?topic=*", "400", "INVALID_ARG_TOPIC"},
+        {"/topic/delete?topic=*", "400", "INVALID_ARG_TOPIC"},
+        {"/topic/delete", "400", "MISSING_ARG_TOPIC"},
+        {"/channel/create?topic=t", "400", "MISSING_ARG_CHANNEL"},
+        {"/channel/create?topic=t&channel=*", "400", "INVALID_ARG_CHANNEL"},
+        {"/channel/delete?topic=*&channel=c", "400", "INVALID_ARG_TOPIC"},
+        {"/channel/delete?topic=t&channel=c", "404", "CHANNEL_NOT_FOUND"},
+        {"/topic/tombstone?topic=t", "400", "MISSING_ARG_NODE"},
+        {"/topic/tombstone?topic=*&node=a:1", "400", "INVALID_ARG_TOPIC"},
+    };
+    for (String[] c : cases) {
+      HttpResponse<String> r = f.post(c[0]);
+      assertEquals(Integer.parseInt(c[1]), r.statusCode(), c[0]);
+      assertEquals("{\"message\":\"" + c[2] + "\"}", r.body(), c[0]);
+    }
+  }
+
+  @Test
+  void mutationsAndReadsAreSortedAndNeverNull() throws Exception {
+    assertJson("{\"topics\":[]}", f.get("/topics"));
+    assertJson("{\"channels\":[]}", f.get("/channels?topic=none"));
+    assertJson("{\"producers\":[]}", f.get("/nodes"));
+    assertJson("{}", f.get("/debug"));
+    HttpResponse<String> created = f.post("/topic/create?topic=zeta");
+    assertEquals(200, created.statusCode());
+    assertEquals("", created.body());
+    assertFalse(created.headers().firstValue("content-type").isPresent());
+    assertEquals("nsq; version=1.0", created.headers().firstValue("x-nsq-content-type").orElse(""));
+    f.post("/channel/create?topic=alpha&channel=c2");
+    f.post("/channel/create?topic=alpha&channel=c1");
+    assertEquals("{\"topics\":[\"alpha\",\"zeta\"]}", f.get("/topics").body());
+    assertEquals("{\"channels\":[\"c1\",\"c2\"]}", f.get("/channels?topic=alpha").body());
+    assertEquals("{\"channels\":[\"c1\",\"c2\"],\"producers\":[]}", f.get("/lookup?topic=alpha").body());
+    assertEquals(200, f.post("/channel/delete?topic=alpha&channel=c1").statusCode());
+    assertEquals("{\"channels\":[\"c2\"]}", f.get("/channels?topic=alpha").body());
+    assertEquals(200, f.post("/topic/delete?topic=alpha").statusCode());
+    assertEquals(200, f.post("/topic/delete?topic=never").statusCode());
+    assertEquals("{\"topics\":[\"zeta\"]}", f.get("/topics").body());
+    assertEquals(404, f.get("/lookup?topic=alpha").statusCode());
+  }
+
+  @Test
+  void wildcardReadsKeepNsqlookupdSemantics() throws Exception {
+    assertEquals(404, f.get("/lookup?topic=*").statusCode());
+    try (TestPeer p = f.connect()) {
+      p.identify();
+      p.command("REGISTER a c1");
+      p.command("REGISTER b c2");
+      JsonNode all = json(f.get("/lookup?topic=*").body());
+      assertEquals(json("[\"c1\",\"c2\"]"), all.get("channels"));
+      assertEquals(1, all.get("producers").size(), "deduplicated by peer");
+      assertEquals("{\"channels\":[\"c1\",\"c2\"]}", f.get("/channels?topic=*").body());
+    }
+  }
+
+  @Test
+  void debugDumpsRegistrations() throws Exception {
+    try (TestPeer p = f.connect()) {
+      p.identify();
+      p.command("REGISTER t c");
+      JsonNode d = json(f.get("/debug").body());
+      assertEquals(json("[\"channel:t:c\",\"client::\",\"topic:t:\"]"), JSON.valueToTree(iter(d.fieldNames())));
+      JsonNode prod = d.get("topic:t:").get(0);
+      assertEquals(p.id(), prod.get("id").asText());
+      assertEquals(LookupdFixture.T0, prod.get("last_update").asLong());
+      assertEquals(RegistrationDb.GO_ZERO_TIME_NANOS, prod.get("tombstoned_at").asLong());
+    }
+  }
+
+  private static java.util.List<String> iter(java.util.Iterator<String> it) {
+    java.util.List<String> l = new java.util.ArrayList<>();
+    it.forEachRemaining(l::add);
+    return l;
+  }
+
+  @Test
+  void metricsCountRegistrationsConnectionsAndRequests() throws Exception {
+    try (TestPeer p = f.connect()) {
+      p.identify();
+      p.command("REGISTER t c");
+      f.get("/lookup?topic=t");
+      f.get("/lookup?topic=t");
+      HttpResponse<String> m = f.get("/metrics");
+      assertTrue(m.headers().firstValue("content-type").orElse("").startsWith("text/plain; version=0.0.4"));
+      String body = m.body();
+      assertTrue(body.contains("lookupd_registrations{category=\"topic\"} 1\n"), body);
+      assertTrue(body.contains("lookupd_registrations{category=\"channel\"} 1\n"), body);
+      assertTrue(body.contains("lookupd_producers{category=\"client\"} 1\n"), body);
+      assertTrue(body.contains("lookupd_tcp_connections 1\n"), body);
+      assertTrue(body.contains("lookupd_http_requests_total{route=\"/lookup\"} 2\n"), body);
+      assertTrue(body.contains("lookupd_tcp_commands_total{verb=\"REGISTER\"} 1\n"), body);
+    }
+  }
+
+  // ---- long-poll /lookup (push discovery) ----------------------------------------------------
+
+  private CompletableFuture<HttpResponse<String>> getAsync(String pathAndQuery) {
+    return f.http.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + f.lookupd.httpPort() + pathAndQuery))
+        .timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private String version(HttpResponse<String> r) {
+    return r.headers().firstValue("x-lookupd-version").orElseThrow();
+  }
+
+  private void awaitWaiters(int n) throws Exception {
+    f.pollGet("/metrics", b -> b.contains("lookupd_lookup_waiters " + n + "\n"));
+  }
+
+  @Test
+  void longPollAnswersAsSoonAsTheTopicChanges() throws Exception {
+    try (TestPeer p = f.connect()) {
+      p.identify();
+      p.command("REGISTER t");
+      HttpResponse<String> first = f.get("/lookup?topic=t");
+      CompletableFuture<HttpResponse<String>> poll = getAsync("/lookup?topic=t&wait=15s&version=" + version(first));
+      awaitWaiters(1);
+      assertFalse(poll.isDone());
+      long start = System.nanoTime();
+      p.command("REGISTER t fresh");
+      HttpResponse<String> changed = poll.get(5, TimeUnit.SECONDS);
+      assertTrue(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) < 2000);
+      assertEquals(200, changed.statusCode());
+      assertEquals(json("[\"fresh\"]"), json(changed.body()).get("channels"));
+      assertTrue(Long.parseLong(version(changed)) > Long.parseLong(version(first)));
+    }
+  }
+
+  @Test
+  void longPollOnAMissingTopicAnswersWhenItAppears() throws Exception {
+    HttpResponse<String> missing = f.get("/lookup?topic=later");
+    assertEquals(404, missing.statusCode());
+    assertEquals("0", version(missing));
+    CompletableFuture<HttpResponse<String>> poll = getAsync("/lookup?topic=later&wait=15s&version=0");
+    awaitWaiters(1);
+    f.post("/topic/create?topic=later");
+    HttpResponse<String> r = poll.get(5, TimeUnit.SECONDS);
+    assertEquals(200, r.statusCode());
+    assertEquals("{\"channels\":[],\"producers\":[]}", r.body());
+  }
+
+  @Test
+  void longPollTimesOutWithTheCurrentAnswerAndStaleVersionAnswersAtOnce() throws Exception {
+    f.post("/topic/create?topic=t");
+    HttpResponse<String> first = f.get("/lookup?topic=t");
+    long start = System.nanoTime();
+    HttpResponse<String> same = f.get("/lookup?topic=t&wait=300ms&version=" + version(first));
+    long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+    assertTrue(ms >= 250, "answered after " + ms + " ms");
+    assertEquals(first.body(), same.body());
+    start = System.nanoTime();
+    HttpResponse<String> stale = f.get("/lookup?topic=t&wait=10s&version=1");
+    assertTrue(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) < 2000);
+    assertEquals(200, stale.statusCode());
+    assertEquals(400, f.get("/lookup?topic=t&wait=forever&version=1").statusCode());
+    assertEquals(0, json("0").asInt());
+  }
+
+  @Test
+  void longPollWaitersAreBounded() throws Exception {
+    try (LookupdFixture small = new LookupdFixture(Map.of("max-lookup-waiters", 1))) {
+      CompletableFuture<HttpResponse<String>> parked = small.http.sendAsync(HttpRequest.newBuilder(
+          URI.create("http://127.0.0.1:" + small.lookupd.httpPort() + "/lookup?topic=x&wait=10s&version=0")).build(),
+          HttpResponse.BodyHandlers.ofString());
+      small.pollGet("/metrics", b -> b.contains("lookupd_lookup_waiters 1\n"));
+      HttpResponse<String> r = small.get("/lookup?topic=x&wait=10s&version=0");
+      assertEquals(503, r.statusCode());
+      assertEquals("{\"message\":\"TOO_MANY_WAITERS\"}", r.body());
+      small.post("/topic/create?topic=x");
+      assertEquals(200, parked.get(5, TimeUnit.SECONDS).statusCode());
+    }
+  }
+
+  @Test
+  void garbageOnTheHttpPortLeavesTheDaemonUp() throws IOException {
+    // a client that connects to the HTTP port and sends garbage gets a 400 from Vert.x, and the daemon stays up
+    try (Socket s = new Socket("127.0.0.1", f.lookupd.httpPort())) {
+      s.setSoTimeout(5000);
+      s.getOutputStream().write("\u0001\u0002garbage\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+      s.getInputStream().read();
+    } catch (IOException e) {
+      // closed is fine too
+    }
+    try (TestPeer p = f.connect()) {
+      assertEquals("OK", p.command("PING"));
+    }
+  }
+}
