@@ -6,8 +6,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 
@@ -174,66 +172,19 @@ final class NatsBench {
 
   /** {@code requesters} connections each doing synchronous request/reply against one responder: req/s. */
   Run requesters(int requesters, double seconds) throws IOException {
-    List<Thread> threads = new ArrayList<>();
+    List<Thread> readers = new ArrayList<>();
     AtomicReference<Throwable> failure = new AtomicReference<>();
-    List<NatsConn> conns = new ArrayList<>();
-    try {
-      NatsConn responder = NatsConn.open(host, subPort, payload(16));
-      conns.add(responder);
+    try (NatsConn responder = NatsConn.open(host, subPort, payload(16));
+         Requesters reqs = new Requesters(host, pubPort, requesters, "bench.req", "bench.inbox.", 16)) {
       responder.write("SUB bench.req 1\r\n");
       responder.ping(DRAIN_TIMEOUT_MS);
-      threads.add(reader(responder, failure));
-      List<NatsConn> reqs = new ArrayList<>();
-      List<byte[]> frames = new ArrayList<>();
-      for (int i = 0; i < requesters; i++) {
-        NatsConn r = NatsConn.open(host, pubPort);
-        conns.add(r);
-        reqs.add(r);
-        r.write("SUB bench.inbox." + i + " 1\r\n");
-        r.ping(DRAIN_TIMEOUT_MS);
-        frames.add(frame("bench.req", "bench.inbox." + i, 16));
-        awaitReply(r, frames.get(i), failure);
-      }
-      AtomicLong done = new AtomicLong();
-      CountDownLatch start = new CountDownLatch(1);
-      CountDownLatch finished = new CountDownLatch(requesters);
-      long[] deadline = new long[1];
-      for (int i = 0; i < requesters; i++) {
-        NatsConn r = reqs.get(i);
-        byte[] f = frames.get(i);
-        Thread th = new Thread(() -> {
-          long count = 0;
-          try {
-            start.await();
-            while (System.nanoTime() < deadline[0]) {
-              long want = r.msgs() + 1;
-              r.write(f, 0, f.length);
-              r.awaitMsgs(want);
-              count++;
-            }
-          } catch (Throwable e) {
-            failure.compareAndSet(null, e);
-          } finally {
-            done.addAndGet(count);
-            finished.countDown();
-          }
-        }, "requester-" + i);
-        th.start();
-        threads.add(th);
-      }
-      long t0 = System.nanoTime();
-      deadline[0] = t0 + (long) (seconds * 1e9);
-      start.countDown();
-      finished.await();
-      long t1 = System.nanoTime();
+      readers.add(reader(responder, failure));
+      reqs.awaitReplies(ROUTE_TIMEOUT_MS);
+      double rate = reqs.run(seconds);
       check(failure);
-      return new Run(done.get() / ((t1 - t0) / 1e9), 0, 0);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IOException("interrupted");
+      return new Run(rate, 0, 0);
     } finally {
-      conns.forEach(NatsConn::close);
-      join(threads);
+      join(readers);
     }
   }
 
