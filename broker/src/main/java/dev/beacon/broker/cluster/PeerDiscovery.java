@@ -62,7 +62,9 @@ final class PeerDiscovery {
   private final Map<Node, Varz> varz = new HashMap<>();
   private final Set<Node> fetching = new HashSet<>();
   private long lastAnswer = -1;
-  private Set<HostPort> published = Set.of();
+  private volatile Set<HostPort> published = Set.of();
+  /** Peers ever removed from the published set (for tests and stats). */
+  private volatile int removals;
   private long pollTimer = -1;
   private boolean stopped;
 
@@ -89,9 +91,14 @@ final class PeerDiscovery {
     }
   }
 
-  /** The route peers last handed to the broker. */
+  /** The route peers last handed to the broker (readable from any thread). */
   Set<HostPort> peers() {
     return published;
+  }
+
+  /** How many peers were ever removed from the route set. */
+  int removals() {
+    return removals;
   }
 
   /** Polls every lookupd whose HTTP address is known and that has no request outstanding. */
@@ -220,6 +227,8 @@ final class PeerDiscovery {
       }
     }
     if (!peers.equals(published)) {
+      int removed = (int) published.stream().filter(p -> !peers.contains(p)).count();
+      removals += removed;
       published = Set.copyOf(peers);
       LOG.log(System.Logger.Level.INFO, "route peers from lookupd: " + published);
       routePeers.accept(published);

@@ -90,6 +90,32 @@ final class TestCluster implements AutoCloseable {
     return r.statusCode() == 200 ? new JsonObject(r.body()) : new JsonObject().put("http_status", r.statusCode());
   }
 
+  /**
+   * The route peers a broker's discovery last handed it. The Broker keeps its Cluster in a private
+   * field with no accessor, so the test reads it reflectively (one place; see the report).
+   */
+  Set<dev.beacon.common.HostPort> routePeers(String broker) throws Exception {
+    PeerDiscovery d = discovery(broker);
+    return d == null ? Set.of() : d.peers();
+  }
+
+  PeerDiscovery discovery(String broker) throws Exception {
+    java.lang.reflect.Field f = Broker.class.getDeclaredField("cluster");
+    f.setAccessible(true);
+    Cluster c = (Cluster) f.get(brokers.get(broker));
+    return c == null ? null : c.membership().discovery();
+  }
+
+  /** True when every broker's discovery has every other broker as a route peer. */
+  boolean discoveredAll() throws Exception {
+    for (String b : brokers.keySet()) {
+      if (routePeers(b).size() != brokers.size() - 1) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   /** The server names a broker has routes to, from its /routez. */
   Set<String> routedTo(String broker) throws Exception {
     JsonArray routes = get(brokers.get(broker).httpPort(), "/routez").getJsonArray("routes");
@@ -98,16 +124,6 @@ final class TestCluster implements AutoCloseable {
       names.add(routes.getJsonObject(i).getString("remote_name"));
     }
     return names;
-  }
-
-  /** The route ids of a broker's routes (they change if a route is dropped and redialled). */
-  Set<String> routeIds(String broker) throws Exception {
-    JsonArray routes = get(brokers.get(broker).httpPort(), "/routez").getJsonArray("routes");
-    Set<String> ids = new HashSet<>();
-    for (int i = 0; i < routes.size(); i++) {
-      ids.add(routes.getJsonObject(i).getString("remote_id") + "/" + routes.getJsonObject(i).getValue("rid"));
-    }
-    return ids;
   }
 
   /** True when every running broker has a route to every other one. */
