@@ -33,7 +33,7 @@ final class RawConn implements AutoCloseable {
   /** Connects, reads INFO, sends CONNECT with the given JSON fields and a PING, expects PONG. */
   static RawConn connect(int port, String connectJson) throws IOException {
     RawConn c = new RawConn(port);
-    c.expect("INFO \\{.*\\}\r\n");
+    c.expect("INFO \\{.*\\} ?\r\n");
     c.send("CONNECT " + connectJson + "\r\nPING\r\n");
     c.expect("PONG\r\n");
     return c;
