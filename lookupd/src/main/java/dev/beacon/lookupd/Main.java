@@ -28,17 +28,20 @@ public final class Main {
     }
     Vertx vertx = Vertx.vertx();
     Lookupd lookupd = new Lookupd(options);
-    vertx.deployVerticle(lookupd).onComplete(ar -> {
-      if (ar.failed()) {
-        System.err.println("lookupd: " + ar.cause().getMessage());
-        System.exit(1);
-      }
-      System.out.println("lookupd: ready, tcp " + Lookupd.hostPort(options.tcpAddress().host(), lookupd.tcpPort())
-          + " http " + Lookupd.hostPort(options.httpAddress().host(), lookupd.httpPort()));
-    });
+    try {
+      vertx.deployVerticle(lookupd).await();
+    } catch (Exception e) {
+      System.err.println("lookupd: " + e.getMessage());
+      vertx.close();
+      System.exit(1);
+      return;
+    }
+    System.out.println("lookupd: ready, tcp " + Lookupd.hostPort(options.tcpAddress().host(), lookupd.tcpPort())
+        + " http " + Lookupd.hostPort(options.httpAddress().host(), lookupd.httpPort()));
+    System.out.flush();
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {
-        vertx.close().await();
+        vertx.close().await(5, java.util.concurrent.TimeUnit.SECONDS);
       } catch (Exception e) {
         // exiting anyway
       }

@@ -1,0 +1,84 @@
+package dev.beacon.lookupd;
+
+import com.typesafe.config.ConfigException;
+import dev.beacon.common.CommandLine;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+@Timeout(10)
+class LookupdOptionsTest {
+
+  private static LookupdOptions parse(String... args) {
+    CommandLine.Result r = new CommandLine("lookupd", "lookupd", "test").parse(args);
+    return LookupdOptions.from(assertInstanceOf(CommandLine.Run.class, r, r.toString()).config());
+  }
+
+  @Test
+  void defaultsAreNsqlookupds() {
+    LookupdOptions o = parse();
+    assertEquals("0.0.0.0:4160", o.tcpAddress().toString());
+    assertEquals("0.0.0.0:4161", o.httpAddress().toString());
+    assertEquals(Duration.ofSeconds(300), o.inactiveProducerTimeout());
+    assertEquals(Duration.ofSeconds(45), o.tombstoneLifetime());
+    assertEquals("", o.broadcastAddress());
+    assertEquals(0, o.broadcastTcpPort());
+  }
+
+  @Test
+  void nsqlookupdCommandLineIsAccepted() {
+    LookupdOptions o = parse("--tcp-address=127.0.0.1:0", "--http-address", "[::1]:4161", "--broadcast-address=lk1",
+        "--inactive-producer-timeout=5m", "--tombstone-lifetime", "10s", "--log-level=WARN", "--log-prefix=[nsqlookupd] ",
+        "--verbose");
+    assertEquals(0, o.tcpAddress().port());
+    assertEquals("::1", o.httpAddress().host());
+    assertEquals("[::1]:4161", o.httpAddress().toString());
+    assertEquals(Duration.ofMinutes(5), o.inactiveProducerTimeout());
+    assertEquals(Duration.ofSeconds(10), o.tombstoneLifetime());
+    assertEquals("warn", o.logLevel());
+  }
+
+  @Test
+  void flagBeatsConfigFileWhichBeatsReference() throws Exception {
+    Path file = Files.createTempFile("lookupd", ".conf");
+    try {
+      Files.writeString(file, "lookupd { tombstone-lifetime = 7s, inactive-producer-timeout = 9s }");
+      LookupdOptions o = parse("--config", file.toString(), "--tombstone-lifetime=3s");
+      assertEquals(Duration.ofSeconds(3), o.tombstoneLifetime());
+      assertEquals(Duration.ofSeconds(9), o.inactiveProducerTimeout());
+    } finally {
+      Files.delete(file);
+    }
+  }
+
+  @Test
+  void badValuesAreRejected() {
+    CommandLine cl = new CommandLine("lookupd", "lookupd", "test");
+    assertInstanceOf(CommandLine.Exit.class, cl.parse(new String[] {"--no-such-flag=1"}));
+    assertInstanceOf(CommandLine.Exit.class, cl.parse(new String[] {"--tombstone-lifetime=soon"}));
+    assertThrows(IllegalArgumentException.class, () -> parse("--log-level=loud"));
+    assertThrows(IllegalArgumentException.class, () -> parse("--tcp-address=nohostport"));
+    assertThrows(IllegalArgumentException.class, () -> parse("--broadcast-tcp-port=70000"));
+    assertThrows(IllegalArgumentException.class, () -> parse("--client-timeout=0s"));
+    assertThrows(ConfigException.class, () -> LookupdOptions.of(Map.of("max-line-size", "lots")));
+  }
+
+  @Test
+  void helpListsEveryKeyWithItsDefault() {
+    String help = new CommandLine("lookupd", "lookupd", "test").help();
+    for (String key : new String[] {"tcp-address", "http-address", "broadcast-address", "broadcast-tcp-port",
+        "broadcast-http-port", "inactive-producer-timeout", "tombstone-lifetime", "client-timeout", "max-line-size",
+        "max-identify-size", "max-lookup-wait", "max-lookup-waiters", "http-idle-timeout", "log-level"}) {
+      assertTrue(help.contains("--" + key + " (default "), key);
+    }
+  }
+}
