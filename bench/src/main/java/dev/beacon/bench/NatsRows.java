@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -39,6 +40,8 @@ final class NatsRows {
     return rows;
   }
 
+  private static final long SELF = ProcessHandle.current().pid();
+
   private final String section;
   private final String server;
   private final NatsBench bench;
@@ -72,10 +75,12 @@ final class NatsRows {
           }
           System.err.printf("bench: %s %s %s %s%n", section, server, e.getKey(), warmup ? "warm-up" : "pass " + (pass + 1));
           double cpu0 = cpu();
+          double self0 = Proc.cpuSeconds(SELF);
           try {
             NatsBench.Run r = e.getValue().run(bench, warmup ? warmupSeconds : measureSeconds);
             if (!warmup) {
-              runs.get(e.getKey()).add(new double[] {r.value(), r.value2(), r.lost(), cpu() - cpu0});
+              runs.get(e.getKey()).add(new double[] {r.value(), r.value2(), r.lost(), cpu() - cpu0,
+                  Proc.cpuSeconds(SELF) - self0});
             }
           } catch (NatsBench.NoRouteException nr) {
             throw nr;
@@ -108,7 +113,8 @@ final class NatsRows {
       }
       for (int i = 0; i < names.length; i++) {
         double[] median = median(passes, i);
-        results.value(section, names[i], server, median[i], median[3], lost);
+        results.value(section, names[i], server, median[i], median[3], lost,
+            String.format(Locale.ROOT, "client CPU %.2f s", median[4]));
       }
     }
     long rss = 0;

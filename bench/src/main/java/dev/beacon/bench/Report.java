@@ -16,10 +16,10 @@ final class Report {
   static final Map<String, String> CLUSTER_ROWS = new LinkedHashMap<>();
   /** Figures quoted in issue 3 / issue 4 for nats-server 2.9.10 with a Go client on this machine. */
   static final Map<String, String> ISSUE_FIGURES = Map.ofEntries(
-      Map.entry("pub16", "~8.0M"), Map.entry("sub16", "~3.2-3.5M"), Map.entry("sub1k", "~1.1M"),
-      Map.entry("fan16", "~4.9M"), Map.entry("rtt50", "26"), Map.entry("rtt99", "43"),
-      Map.entry("req16", "~117k"), Map.entry("rss", "~23"),
-      Map.entry("x16", "~2.1M"), Map.entry("x1k", "~680k"));
+      Map.entry("broker|pub16", "~8.0M"), Map.entry("broker|sub16", "~3.2-3.5M"), Map.entry("broker|sub1k", "~1.1M"),
+      Map.entry("broker|fan16", "~4.9M"), Map.entry("broker|rtt50", "26"), Map.entry("broker|rtt99", "43"),
+      Map.entry("broker|req16", "~117k"), Map.entry("broker|rss", "~23"),
+      Map.entry("cluster|x16", "~2.1M"), Map.entry("cluster|x1k", "~680k"));
 
   static {
     BROKER_ROWS.put("pub16", "publish-only 16 B (msgs/s)");
@@ -77,7 +77,7 @@ final class Report {
     for (Map.Entry<String, String> r : rows.entrySet()) {
       Results.Line ref = find(lines, section, r.getKey(), "ref");
       Results.Line beacon = find(lines, section, r.getKey(), "beacon");
-      out.printf("| %s | %s | %s | %s | %s | %s | %s | %s |%n", r.getValue(), ISSUE_FIGURES.getOrDefault(r.getKey(), "-"),
+      out.printf("| %s | %s | %s | %s | %s | %s | %s | %s |%n", r.getValue(), ISSUE_FIGURES.getOrDefault(section + "|" + r.getKey(), "-"),
           cell(ref), cell(beacon), ratio(beacon, ref), cpu(ref), cpu(beacon), lost(ref) + " / " + lost(beacon));
     }
     out.println();

@@ -33,12 +33,18 @@ final class Results {
   }
 
   void value(String section, String row, String server, double value, double cpu, long lost) throws IOException {
+    value(section, row, server, value, cpu, lost, "");
+  }
+
+  /** A measured figure; zero, negative or non-finite values are recorded as failures, never as figures. */
+  void value(String section, String row, String server, double value, double cpu, long lost, String note)
+      throws IOException {
     if (Double.isNaN(value) || Double.isInfinite(value) || value <= 0) {
       failed(section, row, server, "measured " + value);
       return;
     }
     append(String.join("\t", section, row, server, String.format(Locale.ROOT, "%.3f", value),
-        Double.isNaN(cpu) ? "-" : String.format(Locale.ROOT, "%.2f", cpu), Long.toString(lost), "") + "\n");
+        Double.isNaN(cpu) ? "-" : String.format(Locale.ROOT, "%.2f", cpu), Long.toString(lost), clean(note)) + "\n");
   }
 
   /** A figure that describes a run (a registry size); the report uses the note as its label. */
