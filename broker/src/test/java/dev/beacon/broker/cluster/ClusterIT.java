@@ -226,4 +226,27 @@ class ClusterIT {
     c1.publish("keep.flowing", bytes("after"));
     assertEquals("after", text(s2.nextMessage(WAIT)));
   }
+
+  @Test
+  void jnatsFailsOverFromAKilledBrokerThroughConnectUrls() throws Exception {
+    // The client is given b1 only; it learns b2 and b3 from INFO connect_urls.
+    Connection c = cluster.connect(new io.nats.client.Options.Builder().server(cluster.url("b1"))
+        .reconnectWait(Duration.ofMillis(100)).maxReconnects(-1));
+    await("connect_urls learned", WAIT, () -> c.getServers().size() >= 3);
+    Subscription s = c.subscribe("failover");
+    c.flush(WAIT);
+    Connection c3 = cluster.connect("b3");
+    await("interest on b3", WAIT, () -> cluster.routesWithInterest("b3", "failover") == 1);
+
+    String b1Port = ":" + cluster.brokers.get("b1").clientPort();
+    String b3Url = cluster.url("b3");
+    cluster.stop("b1");
+    await("reconnected to another broker", Duration.ofSeconds(10), () -> c.getStatus() == Connection.Status.CONNECTED
+        && c.getConnectedUrl() != null && !c.getConnectedUrl().endsWith(b1Port));
+    // jnats subscribes again on the new broker; once that interest reaches b3, messages flow.
+    await("interest on b3 again", WAIT, () -> cluster.routesWithInterest("b3", "failover") == 1
+        || c.getConnectedUrl().equals(b3Url));
+    c3.publish("failover", bytes("after failover"));
+    assertEquals("after failover", text(s.nextMessage(WAIT)));
+  }
 }
