@@ -225,6 +225,17 @@ final class Routes {
     }
   }
 
+  /** Dialling {@code addr} was found to reach this server itself. */
+  boolean selfDetected(HostPort addr) {
+    Peer p = peers.get(addr);
+    return p != null && p.self;
+  }
+
+  /** {@code addr} is in the desired peer set. */
+  boolean wants(HostPort addr) {
+    return peers.containsKey(addr);
+  }
+
   Map<String, RouteConnection> byServerId() {
     return byId;
   }
