@@ -1,5 +1,6 @@
 package dev.beacon.lookupd;
 
+import dev.beacon.common.HostPort;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
@@ -72,9 +73,8 @@ public final class Lookupd extends VerticleBase {
         .setTcpNoDelay(true);
     httpServer = vertx.createHttpServer(httpOptions).requestHandler(http);
 
-    return listen(tcpServer.listen(options.tcpAddress().port(), options.tcpAddress().host()), "TCP", options.tcpAddress())
-        .compose(s -> listen(httpServer.listen(options.httpAddress().port(), options.httpAddress().host()), "HTTP",
-            options.httpAddress()))
+    return listen(tcpServer::listen, options.tcpAddress())
+        .compose(s -> listen(httpServer::listen, options.httpAddress()))
         .onSuccess(s -> {
           identifyAnswer = identifyAnswer();
           log.info("TCP: listening on " + hostPort(options.tcpAddress().host(), tcpPort()));
@@ -82,7 +82,14 @@ public final class Lookupd extends VerticleBase {
         });
   }
 
-  private static <T> Future<T> listen(Future<T> f, String what, dev.beacon.common.HostPort addr) {
+  /**
+   * Binds addr. As Go's net.Listen does on Linux, "0.0.0.0" listens dual-stack on "::" so IPv6
+   * peers reach us too; where IPv6 is unavailable it falls back to IPv4 only.
+   */
+  private static <T> Future<T> listen(java.util.function.BiFunction<Integer, String, Future<T>> bind, HostPort addr) {
+    Future<T> f = addr.host().equals("0.0.0.0")
+        ? bind.apply(addr.port(), "::").recover(e -> bind.apply(addr.port(), addr.host()))
+        : bind.apply(addr.port(), addr.host());
     return f.recover(e -> Future.failedFuture(new IOException("listen " + addr + " failed: " + reason(e), e)));
   }
 
@@ -177,9 +184,38 @@ public final class Lookupd extends VerticleBase {
     });
   }
 
-  /** nsqlookupd's peer id: the remote ip:port, IPv6 in brackets. */
+  /** nsqlookupd's peer id: the remote ip:port, IPv6 in brackets and in Go's short form ("[::1]:5000"). */
   static String peerId(SocketAddress a) {
-    return hostPort(a.hostAddress(), a.port());
+    return hostPort(shortIpv6(a.hostAddress()), a.port());
+  }
+
+  /** Java writes 0:0:0:0:0:0:0:1; Go (RFC 5952) writes ::1. Collapses the longest run of two or more zero groups. */
+  static String shortIpv6(String host) {
+    if (host.indexOf(':') < 0 || host.contains("::")) {
+      return host;
+    }
+    int pct = host.indexOf('%');
+    String zone = pct < 0 ? "" : host.substring(pct);
+    String[] g = (pct < 0 ? host : host.substring(0, pct)).split(":");
+    int bestStart = -1;
+    int bestLen = 1;
+    for (int i = 0; i < g.length; ) {
+      int j = i;
+      while (j < g.length && g[j].equals("0")) {
+        j++;
+      }
+      if (j - i > bestLen) {
+        bestStart = i;
+        bestLen = j - i;
+      }
+      i = Math.max(j, i + 1);
+    }
+    if (bestStart < 0) {
+      return host;
+    }
+    String head = String.join(":", java.util.Arrays.copyOfRange(g, 0, bestStart));
+    String tail = String.join(":", java.util.Arrays.copyOfRange(g, bestStart + bestLen, g.length));
+    return head + "::" + tail + zone;
   }
 
   static String hostPort(String host, int port) {
