@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# Beacon quick start: one lookupd and a cluster of 3 brokers on loopback, formed by auto-join.
+# Shows a publish on broker 1 reaching a subscriber on broker 3 (raw NATS protocol over bash
+# /dev/tcp, no client library), the topic appearing in lookupd's /lookup, and the route mesh.
+# Everything it starts is stopped on exit (Ctrl-C included).
+#
+#   scripts/cluster-demo.sh            builds the jars first if they are missing
+#   KEEP=1 scripts/cluster-demo.sh     leaves the cluster running until Ctrl-C
+#
+# Environment: LOOKUPD_JAR, BROKER_JAR (default: the module targets), JAVA (default: java).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+LOOKUPD_JAR=${LOOKUPD_JAR:-lookupd/target/lookupd.jar}
+BROKER_JAR=${BROKER_JAR:-broker/target/broker.jar}
+JAVA=${JAVA:-java}
+JVM=(-XX:+UseSerialGC -Xmx128m)
+LOGS=$(mktemp -d)
+
+pids=()
+cleanup() {
+  local p
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  rm -rf "$LOGS"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+say() { printf '\n== %s\n' "$*"; }
+
+if [ ! -f "$LOOKUPD_JAR" ] || [ ! -f "$BROKER_JAR" ]; then
+  say "building the jars (mvn -q -B -DskipTests package)"
+  mvn -q -B -DskipTests package
+fi
+
+# start NAME JAR ARGS...: starts a daemon with ports 0 and waits for its ready line; sets READY.
+start() {
+  local name=$1 jar=$2; shift 2
+  "$JAVA" "${JVM[@]}" -jar "$jar" "$@" >"$LOGS/$name.log" 2>&1 &
+  pids+=($!)
+  local i
+  for i in $(seq 1 300); do
+    READY=$(grep -m1 ': ready' "$LOGS/$name.log" || true)
+    [ -n "$READY" ] && { echo "$READY"; return 0; }
+    kill -0 "${pids[-1]}" 2>/dev/null || { cat "$LOGS/$name.log" >&2; exit 1; }
+    sleep 0.1
+  done
+  echo "$name did not start" >&2; cat "$LOGS/$name.log" >&2; exit 1
+}
+# port AFTER: the port following "AFTER <host>:" in $READY.
+port() { sed -E "s/.*$1 [^ ]*:([0-9]+).*/\1/" <<<"$READY"; }
+
+say "lookupd"
+start lookupd "$LOOKUPD_JAR" --tcp-address=127.0.0.1:0 --http-address=127.0.0.1:0 --broadcast-address=127.0.0.1
+LOOKUPD_TCP=$(port tcp); LOOKUPD_HTTP=$(port http)
+
+say "3 brokers, each given only --lookupd-tcp-address=127.0.0.1:$LOOKUPD_TCP"
+declare -A CLIENT HTTP
+for b in b1 b2 b3; do
+  start "$b" "$BROKER_JAR" --listen=127.0.0.1:0 --http=127.0.0.1:0 --cluster=127.0.0.1:0 \
+    --lookupd-tcp-address="127.0.0.1:$LOOKUPD_TCP" --broadcast-address=127.0.0.1 --name="$b"
+  CLIENT[$b]=$(port 'clients on'); HTTP[$b]=$(port 'monitoring on')
+done
+
+say "waiting for the full mesh (every broker routed to the 2 others)"
+for i in $(seq 1 100); do
+  n=0
+  for b in b1 b2 b3; do
+    r=$(curl -s "http://127.0.0.1:${HTTP[$b]}/routez" | jq '.num_routes' 2>/dev/null || echo 0)
+    [ "$r" = 2 ] && n=$((n + 1))
+  done
+  [ "$n" = 3 ] && break
+  sleep 0.1
+done
+for b in b1 b2 b3; do
+  printf '%s routes to: ' "$b"; curl -s "http://127.0.0.1:${HTTP[$b]}/routez" | jq -c '[.routes[].remote_name]'
+done
+
+say "subscriber on b3 (port ${CLIENT[b3]}): SUB orders"
+exec 3<>"/dev/tcp/127.0.0.1/${CLIENT[b3]}"
+printf 'CONNECT {"verbose":false,"name":"demo-sub"}\r\nSUB orders 1\r\nPING\r\n' >&3
+while IFS= read -r -t 5 line <&3; do [[ "$line" == PONG* ]] && break; done
+
+say "b1 learns the interest from its route to b3 (RS+), then a publish on b1 (port ${CLIENT[b1]})"
+for i in $(seq 1 100); do
+  curl -s "http://127.0.0.1:${HTTP[b1]}/routez?subs=1" | jq -e '[.routes[].subscriptions_list[]?] | index("orders")' >/dev/null && break
+  sleep 0.05
+done
+exec 4<>"/dev/tcp/127.0.0.1/${CLIENT[b1]}"
+printf 'CONNECT {"verbose":false,"name":"demo-pub"}\r\nPUB orders 20\r\nhello from broker b1\r\nPING\r\n' >&4
+while IFS= read -r -t 5 line <&4; do [[ "$line" == PONG* ]] && break; done
+
+got=""
+while IFS= read -r -t 5 line <&3; do
+  line=${line%$'\r'}
+  if [[ "$line" == MSG* ]]; then
+    IFS= read -r -t 5 payload <&3
+    got="${payload%$'\r'}"
+    echo "b3 subscriber got: $line / $got"
+    break
+  fi
+done
+exec 4>&-
+[ "$got" = "hello from broker b1" ] || { echo "the message did not arrive" >&2; exit 1; }
+
+say "lookupd: GET /lookup?topic=orders (which brokers have subscribers on 'orders')"
+for i in $(seq 1 50); do
+  out=$(curl -s "http://127.0.0.1:$LOOKUPD_HTTP/lookup?topic=orders")
+  [ "$(jq '.producers | length' <<<"$out" 2>/dev/null)" = 1 ] && break
+  sleep 0.1
+done
+jq -c . <<<"$out"
+say "lookupd: GET /nodes"
+curl -s "http://127.0.0.1:$LOOKUPD_HTTP/nodes" | jq -c '.producers[] | {broadcast_address, tcp_port, http_port, topics}'
+exec 3>&-
+
+if [ "${KEEP:-0}" = 1 ]; then
+  say "cluster running (lookupd http :$LOOKUPD_HTTP; brokers ${CLIENT[b1]} ${CLIENT[b2]} ${CLIENT[b3]}); Ctrl-C stops it"
+  wait
+fi
+say "done; stopping everything"
