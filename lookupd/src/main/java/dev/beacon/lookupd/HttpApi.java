@@ -45,7 +45,7 @@ final class HttpApi implements Handler<HttpServerRequest> {
     }
   }
 
-  private record Route(int index, String path, HttpMethod method, String allow, Action action) {}
+  private record Route(int index, String path, HttpMethod method, String allow, boolean params, Action action) {}
 
   /** A cached serialized answer, valid while its version holds and until validUntil (unix ns). */
   private record Cached(Buffer body, long version, long validUntil) {}
@@ -103,14 +103,14 @@ final class HttpApi implements Handler<HttpServerRequest> {
 
   /** The whole API. Parameters come only from the query string, as in nsqlookupd. */
   private void routes() {
-    get("/ping", (req, q) -> req.response().putHeader(CONTENT_TYPE, TEXT_TYPE).end(OK));
-    get("/info", (req, q) -> json(req, INFO));
-    get("/debug", (req, q) -> json(req, debug()));
-    get("/lookup", this::lookup);
-    get("/topics", (req, q) -> json(req, topics()));
-    get("/channels", this::channels);
-    get("/nodes", (req, q) -> json(req, nodes()));
-    get("/metrics", (req, q) -> req.response().putHeader(CONTENT_TYPE, PROM_TYPE)
+    get("/ping", false, (req, q) -> req.response().putHeader(CONTENT_TYPE, TEXT_TYPE).end(OK));
+    get("/info", false, (req, q) -> json(req, INFO));
+    get("/debug", false, (req, q) -> json(req, debug()));
+    get("/lookup", true, this::lookup);
+    get("/topics", false, (req, q) -> json(req, topics()));
+    get("/channels", true, this::channels);
+    get("/nodes", false, (req, q) -> json(req, nodes()));
+    get("/metrics", false, (req, q) -> req.response().putHeader(CONTENT_TYPE, PROM_TYPE)
         .end(metrics.render(db, waiting)));
     post("/topic/create", this::createTopic);
     post("/topic/delete", this::deleteTopic);
@@ -119,16 +119,17 @@ final class HttpApi implements Handler<HttpServerRequest> {
     post("/topic/tombstone", this::tombstoneTopic);
   }
 
-  private void get(String path, Action a) {
-    add(path, HttpMethod.GET, "GET, OPTIONS", a);
+  /** A GET route; params says whether it reads the query string (only those can answer INVALID_REQUEST). */
+  private void get(String path, boolean params, Action a) {
+    add(path, HttpMethod.GET, "GET, OPTIONS", params, a);
   }
 
   private void post(String path, Action a) {
-    add(path, HttpMethod.POST, "OPTIONS, POST", a);
+    add(path, HttpMethod.POST, "OPTIONS, POST", true, a);
   }
 
-  private void add(String path, HttpMethod method, String allow, Action a) {
-    Route r = new Route(routes.size(), path, method, allow, a);
+  private void add(String path, HttpMethod method, String allow, boolean params, Action a) {
+    Route r = new Route(routes.size(), path, method, allow, params, a);
     routes.put(path, r);
     routesLower.put(path.toLowerCase(Locale.ROOT), r);
   }
@@ -155,7 +156,7 @@ final class HttpApi implements Handler<HttpServerRequest> {
     }
     metrics.request(route.index);
     try {
-      route.action.handle(req, Query.parse(req.query()));
+      route.action.handle(req, route.params ? Query.parse(req.query()) : Map.of());
     } catch (ApiError e) {
       fail(req, e);
     } catch (Query.Invalid e) {
@@ -165,14 +166,17 @@ final class HttpApi implements Handler<HttpServerRequest> {
     }
   }
 
-  /** httprouter: a trailing slash or wrong case on a known path redirects (301 for GET, 307 otherwise); else 404. */
+  /**
+   * httprouter: a trailing slash or wrong case on a path known for this method redirects (301 for GET,
+   * 307 otherwise); anything else is 404.
+   */
   private void redirectOrNotFound(HttpServerRequest req, String path) {
     String fixed = path.length() > 1 && path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
     Route r = routes.get(fixed);
     if (r == null) {
       r = routesLower.get(fixed.toLowerCase(Locale.ROOT));
     }
-    if (r == null || req.method().equals(HttpMethod.CONNECT)) {
+    if (r == null || !r.method.equals(req.method())) {
       fail(req, new ApiError(404, Errors.NOT_FOUND));
       return;
     }

@@ -295,6 +295,9 @@ class LookupdTest {
     String bad = f.raw("GET", "/lookup?topic=%zz");
     assertTrue(bad.startsWith("HTTP/1.1 400 "), bad);
     assertTrue(bad.endsWith("{\"message\":\"INVALID_REQUEST\"}"), bad);
+    assertTrue(f.raw("GET", "/ping?%zz").startsWith("HTTP/1.1 200 "), "routes without parameters ignore the query");
+    r = f.get("/topic/create/?topic=x");
+    assertEquals(404, r.statusCode(), "no redirect to a path that exists only for another method");
     r = f.get("/lookup?topic=a;b=c");
     assertEquals(400, r.statusCode());
     assertEquals("{\"message\":\"INVALID_REQUEST\"}", r.body());
