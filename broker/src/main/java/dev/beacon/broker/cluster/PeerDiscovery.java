@@ -106,7 +106,10 @@ final class PeerDiscovery {
     if (stopped) {
       return;
     }
-    for (HostPort lookupd : lookupdHttpAddresses.get()) {
+    Collection<HostPort> current = lookupdHttpAddresses.get();
+    // A lookupd that came back on another HTTP port: forget the old address.
+    listings.keySet().retainAll(current);
+    for (HostPort lookupd : current) {
       Listing listing = listings.computeIfAbsent(lookupd, a -> new Listing());
       if (!listing.polling) {
         listing.polling = true;

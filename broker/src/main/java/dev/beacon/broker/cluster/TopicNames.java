@@ -1,7 +1,5 @@
 package dev.beacon.broker.cluster;
 
-import java.nio.charset.StandardCharsets;
-
 /**
  * Which NATS subjects and queue groups may be sent to lookupd as NSQ topic and channel names.
  * A real nsqlookupd v1.3.0 closes the connection on a bad name, so anything else is skipped.
@@ -27,7 +25,8 @@ final class TopicNames {
    */
   static boolean isValidName(String name) {
     int len = name.length();
-    if (len == 0 || name.getBytes(StandardCharsets.UTF_8).length > MAX_NAME_LENGTH) {
+    // Only ASCII passes the character check below, so chars are bytes here: no encoding needed.
+    if (len == 0 || len > MAX_NAME_LENGTH) {
       return false;
     }
     int end = name.endsWith(EPHEMERAL) ? len - EPHEMERAL.length() : len;
