@@ -174,6 +174,13 @@ class LookupdTest {
       p.socket.shutdownOutput();
       assertEquals("E_INVALID invalid command BOGUS", p.readFrame());
     }
+    try (TestPeer p = f.connect()) {
+      p.send("PING\nPING\n");
+      p.socket.shutdownOutput();
+      assertEquals("OK", p.readFrame());
+      assertEquals("OK", p.readFrame());
+      p.expectClosed();
+    }
   }
 
   @Test
@@ -419,7 +426,8 @@ class LookupdTest {
   }
 
   private void awaitWaiters(int n) throws Exception {
-    f.pollGet("/metrics", b -> b.contains("lookupd_lookup_waiters " + n + "\n"));
+    String want = "lookupd_lookup_waiters " + n + "\n";
+    assertTrue(f.pollGet("/metrics", b -> b.contains(want)).contains(want), "waiters never reached " + n);
   }
 
   @Test
@@ -472,12 +480,23 @@ class LookupdTest {
   }
 
   @Test
+  void aLongPollWhoseClientGoesAwayIsForgotten() throws Exception {
+    try (Socket s = new Socket("127.0.0.1", f.lookupd.httpPort())) {
+      s.getOutputStream().write("GET /lookup?topic=x&wait=20s&version=0 HTTP/1.1\r\nHost: x\r\n\r\n"
+          .getBytes(StandardCharsets.ISO_8859_1));
+      awaitWaiters(1);
+    }
+    awaitWaiters(0);
+    assertTrue(f.get("/metrics").body().contains("lookupd_lookup_waiters 0\n"));
+  }
+
+  @Test
   void longPollWaitersAreBounded() throws Exception {
     try (LookupdFixture small = new LookupdFixture(Map.of("max-lookup-waiters", 1))) {
       CompletableFuture<HttpResponse<String>> parked = small.http.sendAsync(HttpRequest.newBuilder(
           URI.create("http://127.0.0.1:" + small.lookupd.httpPort() + "/lookup?topic=x&wait=10s&version=0")).build(),
           HttpResponse.BodyHandlers.ofString());
-      small.pollGet("/metrics", b -> b.contains("lookupd_lookup_waiters 1\n"));
+      assertTrue(small.pollGet("/metrics", b -> b.contains("lookupd_lookup_waiters 1\n")).contains("lookupd_lookup_waiters 1\n"));
       HttpResponse<String> r = small.get("/lookup?topic=x&wait=10s&version=0");
       assertEquals(503, r.statusCode());
       assertEquals("{\"message\":\"TOO_MANY_WAITERS\"}", r.body());
