@@ -8,14 +8,11 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 
@@ -50,18 +47,6 @@ final class HttpApi implements Handler<HttpServerRequest> {
   /** A cached serialized answer, valid while its version holds and until validUntil (unix ns). */
   private record Cached(Buffer body, long version, long validUntil) {}
 
-  /** A parked long poll. */
-  private static final class Waiter {
-    final HttpServerRequest req;
-    final String topic;
-    long timer;
-
-    Waiter(HttpServerRequest req, String topic) {
-      this.req = req;
-      this.topic = topic;
-    }
-  }
-
   static final String VERSION = "1.3.0";
   private static final CharSequence X_NSQ = HttpHeaders.createOptimized("X-Nsq-Content-Type");
   private static final CharSequence NSQ_V1 = HttpHeaders.createOptimized("nsq; version=1.0");
@@ -75,7 +60,6 @@ final class HttpApi implements Handler<HttpServerRequest> {
   private static final Buffer OK = Buffer.buffer("OK");
   private static final Buffer INFO = Buffer.buffer("{\"version\":\"" + VERSION + "\"}");
 
-  private final Vertx vertx;
   private final RegistrationDb db;
   private final LookupdOptions options;
   private final Map<String, Route> routes = new HashMap<>();
@@ -84,15 +68,12 @@ final class HttpApi implements Handler<HttpServerRequest> {
   private final Map<String, Buffer> errorBodies = new HashMap<>();
   private Cached topicsCache;
   private Cached nodesCache;
-  private final Map<String, List<Waiter>> waiters = new HashMap<>();
-  private int waiting;
-  private final Set<String> changedTopics = new HashSet<>();
-  private boolean flushScheduled;
+  private final LongPolls longPolls;
 
   HttpApi(Vertx vertx, RegistrationDb db, LookupdOptions options) {
-    this.vertx = vertx;
     this.db = db;
     this.options = options;
+    this.longPolls = new LongPolls(vertx, options.maxLookupWaiters(), options.maxLookupWait(), this::answerLookup);
     routes();
     String[] names = new String[routes.size()];
     for (Route r : routes.values()) {
@@ -111,7 +92,7 @@ final class HttpApi implements Handler<HttpServerRequest> {
     get("/channels", true, this::channels);
     get("/nodes", false, (req, q) -> json(req, nodes()));
     get("/metrics", false, (req, q) -> req.response().putHeader(CONTENT_TYPE, PROM_TYPE)
-        .end(metrics.render(db, waiting)));
+        .end(metrics.render(db, longPolls.waiting())));
     post("/topic/create", this::createTopic);
     post("/topic/delete", this::deleteTopic);
     post("/channel/create", this::createChannel);
@@ -218,7 +199,10 @@ final class HttpApi implements Handler<HttpServerRequest> {
     String wait = q.get("wait");
     String since = q.get("version");
     if (wait != null && since != null) {
-      long waitNanos = parseWait(wait);
+      long waitNanos = longPolls.parseWait(wait);
+      if (waitNanos < 0) {
+        throw new ApiError(400, Errors.INVALID_ARG_WAIT);
+      }
       long version;
       try {
         version = Long.parseLong(since);
@@ -226,7 +210,9 @@ final class HttpApi implements Handler<HttpServerRequest> {
         throw new ApiError(400, Errors.INVALID_ARG_VERSION);
       }
       if (version == db.version(topic) && waitNanos > 0) {
-        park(req, topic, waitNanos);
+        if (!longPolls.park(req, topic, waitNanos)) {
+          throw new ApiError(503, Errors.TOO_MANY_WAITERS);
+        }
         return;
       }
     }
@@ -459,98 +445,8 @@ final class HttpApi implements Handler<HttpServerRequest> {
     return channel;
   }
 
-  // ---- long polls (ours, nsq #1162) --------------------------------------------------------------
-
-  /** "30s", "500ms", "2m" or bare seconds; clamped to max-lookup-wait. */
-  private long parseWait(String wait) throws ApiError {
-    long nanos;
-    try {
-      if (wait.endsWith("ms")) {
-        nanos = Duration.ofMillis(Long.parseLong(wait.substring(0, wait.length() - 2))).toNanos();
-      } else if (wait.endsWith("s")) {
-        nanos = Duration.ofSeconds(Long.parseLong(wait.substring(0, wait.length() - 1))).toNanos();
-      } else if (wait.endsWith("m")) {
-        nanos = Duration.ofMinutes(Long.parseLong(wait.substring(0, wait.length() - 1))).toNanos();
-      } else {
-        nanos = Duration.ofSeconds(Long.parseLong(wait)).toNanos();
-      }
-    } catch (NumberFormatException | ArithmeticException e) {
-      throw new ApiError(400, Errors.INVALID_ARG_WAIT);
-    }
-    if (nanos < 0) {
-      throw new ApiError(400, Errors.INVALID_ARG_WAIT);
-    }
-    return Math.min(nanos, options.maxLookupWait().toNanos());
-  }
-
-  private void park(HttpServerRequest req, String topic, long waitNanos) {
-    if (waiting >= options.maxLookupWaiters()) {
-      fail(req, new ApiError(503, Errors.TOO_MANY_WAITERS));
-      return;
-    }
-    Waiter w = new Waiter(req, topic);
-    waiters.computeIfAbsent(topic, k -> new ArrayList<>(2)).add(w);
-    waiting++;
-    long ms = Math.max(1, waitNanos / 1_000_000);
-    w.timer = vertx.setTimer(ms, id -> wake(w));
-    req.response().closeHandler(v -> {
-      if (unpark(w)) {
-        vertx.cancelTimer(w.timer);
-      }
-    });
-  }
-
-  private boolean unpark(Waiter w) {
-    List<Waiter> list = waiters.get(w.topic);
-    if (list == null || !list.remove(w)) {
-      return false;
-    }
-    if (list.isEmpty()) {
-      waiters.remove(w.topic);
-    }
-    waiting--;
-    return true;
-  }
-
-  private void wake(Waiter w) {
-    if (unpark(w) && !w.req.response().closed()) {
-      answerLookup(w.req, w.topic);
-    }
-  }
-
-  /** Told by the registry that a topic's answer may have changed; waiters are answered once the current change is complete. */
+  /** Told by the registry that a topic's /lookup answer may have changed. */
   void topicChanged(String topic) {
-    if (!waiters.containsKey(topic)) {
-      return;
-    }
-    changedTopics.add(topic);
-    if (!flushScheduled) {
-      flushScheduled = true;
-      vertx.runOnContext(v -> flushChanged());
-    }
+    longPolls.topicChanged(topic);
   }
-
-  private void flushChanged() {
-    flushScheduled = false;
-    List<String> topics = new ArrayList<>(changedTopics);
-    changedTopics.clear();
-    for (String topic : topics) {
-      List<Waiter> list = waiters.remove(topic);
-      if (list == null) {
-        continue;
-      }
-      for (Waiter w : list) {
-        waiting--;
-        vertx.cancelTimer(w.timer);
-        if (!w.req.response().closed()) {
-          answerLookup(w.req, topic);
-        }
-      }
-    }
-  }
-
-  int waiting() {
-    return waiting;
-  }
-
 }

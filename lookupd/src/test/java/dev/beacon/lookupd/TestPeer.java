@@ -2,7 +2,6 @@ package dev.beacon.lookupd;
 
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
-import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -121,7 +120,4 @@ final class TestPeer implements AutoCloseable {
     socket.close();
   }
 
-  static boolean isEof(IOException e) {
-    return e instanceof EOFException;
-  }
 }
