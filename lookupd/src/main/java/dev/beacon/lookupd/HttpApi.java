@@ -198,7 +198,7 @@ final class HttpApi implements Handler<HttpServerRequest> {
     }
     String wait = q.get("wait");
     String since = q.get("version");
-    if (wait != null && since != null) {
+    if (wait != null && since != null && !topic.equals("*")) {
       long waitNanos = longPolls.parseWait(wait);
       if (waitNanos < 0) {
         throw new ApiError(400, Errors.INVALID_ARG_WAIT);
