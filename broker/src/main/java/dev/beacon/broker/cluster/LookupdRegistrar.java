@@ -111,13 +111,14 @@ final class LookupdRegistrar {
 
   /** Local interest in {@code topic} (and {@code channel}, if not null) may have changed. */
   void changed(String topic, String channel) {
+    if (state != State.READY) {
+      return; // the next IDENTIFY registers everything from Interest; nothing piles up meanwhile
+    }
     if (channel != null) {
       dirty.add(new Key(topic, channel));
     }
     dirty.add(new Key(topic, null));
-    if (state == State.READY) {
-      pump();
-    }
+    pump();
   }
 
   private void connect() {
