@@ -48,8 +48,8 @@ record ClusterOptions(
     positive("discovery-poll-interval", discoveryPollInterval);
     positive("discovery-peer-expiry", discoveryPeerExpiry);
     if (reconnectBackoffMax.compareTo(reconnectBackoffMin) < 0) {
-      throw new IllegalArgumentException("broker.lookupd-reconnect-backoff-max: " + reconnectBackoffMax
-          + " (expected: >= lookupd-reconnect-backoff-min " + reconnectBackoffMin + ")");
+      throw new IllegalArgumentException("broker.lookupd-reconnect-backoff-max: " + reconnectBackoffMax.toMillis()
+          + "ms (expected: >= lookupd-reconnect-backoff-min " + reconnectBackoffMin.toMillis() + "ms)");
     }
     if (lookupdMaxResponseSize < 256) {
       throw new IllegalArgumentException("broker.lookupd-max-response-size: " + lookupdMaxResponseSize + " (expected: >= 256)");
@@ -61,7 +61,7 @@ record ClusterOptions(
 
   private static void positive(String key, Duration d) {
     if (d.isNegative() || d.isZero()) {
-      throw new IllegalArgumentException("broker." + key + ": " + d + " (expected: > 0)");
+      throw new IllegalArgumentException("broker." + key + ": " + d.toMillis() + "ms (expected: > 0)");
     }
   }
 }

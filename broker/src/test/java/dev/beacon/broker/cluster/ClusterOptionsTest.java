@@ -1,0 +1,37 @@
+package dev.beacon.broker.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import com.typesafe.config.ConfigFactory;
+import dev.beacon.common.HostPort;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+@Timeout(5)
+class ClusterOptionsTest {
+
+  private static ClusterOptions options(String hocon) {
+    return ClusterOptions.from(ConfigFactory.parseString(hocon).withFallback(ConfigFactory.defaultReference()).resolve());
+  }
+
+  @Test
+  void readsTheReferenceDefaultsAndTheLookupdList() {
+    ClusterOptions o = options("broker.lookupd-tcp-address = [\"10.0.0.1:4160\", \":4170\"]");
+    assertEquals(List.of(new HostPort("10.0.0.1", 4160), new HostPort("0.0.0.0", 4170)), o.lookupdTcpAddresses());
+    assertEquals(Duration.ofSeconds(15), o.lookupdPingInterval(), "nsqd's heartbeat");
+    assertEquals(64 * 1024, o.lookupdMaxResponseSize());
+  }
+
+  @Test
+  void rejectsInconsistentOrNonPositiveValues() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> options("broker.lookupd-reconnect-backoff-max = 1ms"));
+    assertEquals("broker.lookupd-reconnect-backoff-max: 1ms (expected: >= lookupd-reconnect-backoff-min 100ms)", e.getMessage());
+    assertThrows(IllegalArgumentException.class, () -> options("broker.discovery-poll-interval = 0s"));
+    assertThrows(IllegalArgumentException.class, () -> options("broker.lookupd-max-response-size = 10"));
+    assertThrows(IllegalArgumentException.class, () -> options("broker.lookupd-tcp-address = [\"nohost\"]"));
+  }
+}
