@@ -70,7 +70,10 @@ public final class Lookupd extends VerticleBase {
     HttpServerOptions httpOptions = new HttpServerOptions()
         .setIdleTimeout((int) options.httpIdleTimeout().toMillis())
         .setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
-        .setTcpNoDelay(true);
+        .setTcpNoDelay(true)
+        // Every request is handled on this verticle's event loop, never elsewhere: Vert.x can skip its thread checks.
+        .setStrictThreadMode(true)
+        .setHttp2ClearTextEnabled(false);
     httpServer = vertx.createHttpServer(httpOptions).requestHandler(http);
 
     return listen(tcpServer::listen, options.tcpAddress())
