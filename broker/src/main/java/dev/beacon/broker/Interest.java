@@ -31,9 +31,7 @@ final class Interest {
         r.sendSub(s.subject, s.queue, n);
       }
     }
-    for (Broker.InterestListener l : listeners) {
-      l.onInterest(s.subject, s.queue, true);
-    }
+    tell(s, true);
   }
 
   void removed(Subscription s) {
@@ -53,8 +51,17 @@ final class Interest {
         r.sendSub(s.subject, s.queue, n);
       }
     }
+    tell(s, false);
+  }
+
+  private void tell(Subscription s, boolean added) {
     for (Broker.InterestListener l : listeners) {
-      l.onInterest(s.subject, s.queue, false);
+      try {
+        l.onInterest(s.subject, s.queue, added);
+      } catch (RuntimeException e) {
+        // A listener bug must not break the client whose SUB/UNSUB triggered it.
+        broker.log("interest listener failed: " + e);
+      }
     }
   }
 

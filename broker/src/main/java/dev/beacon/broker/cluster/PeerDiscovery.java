@@ -43,9 +43,9 @@ final class PeerDiscovery {
   private record Varz(HostPort route, long fetchedAt) {
   }
 
-  /** One lookupd's last successful /nodes answer. */
+  /** One lookupd's last successful /nodes answer: node -> its {@code remote_address} there. */
   private static final class Listing {
-    Set<Node> nodes = Set.of();
+    Map<Node, String> nodes = Map.of();
     boolean polling;
   }
 
@@ -129,14 +129,21 @@ final class PeerDiscovery {
         LOG.log(System.Logger.Level.DEBUG, "lookupd(" + lookupd + "): GET /nodes failed: " + ar.cause().getMessage());
         return;
       }
-      Set<Node> nodes = nodes(ar.result());
+      Map<Node, String> nodes = nodes(ar.result());
       if (nodes == null) {
         LOG.log(System.Logger.Level.WARNING, "lookupd(" + lookupd + "): /nodes answer has no producers list");
         return;
       }
+      for (Map.Entry<Node, String> e : nodes.entrySet()) {
+        String before = listing.nodes.get(e.getKey());
+        if (before != null && !before.equals(e.getValue())) {
+          // Same node, new lookupd connection: it may have restarted with another route port.
+          varz.remove(e.getKey());
+        }
+      }
       listing.nodes = nodes;
       lastAnswer = System.nanoTime();
-      for (Node node : nodes) {
+      for (Node node : nodes.keySet()) {
         lastListed.put(node, lastAnswer);
         fetchVarzIfStale(node);
       }
@@ -145,7 +152,7 @@ final class PeerDiscovery {
   }
 
   /** The nodes of a /nodes answer (v1 body, or the pre-1.0 {@code data} envelope), or null if it is not one. */
-  static Set<Node> nodes(JsonObject body) {
+  static Map<Node, String> nodes(JsonObject body) {
     Object data = body.getValue("data");
     if (data instanceof JsonObject wrapped) {
       body = wrapped;
@@ -153,14 +160,15 @@ final class PeerDiscovery {
     if (!(body.getValue("producers") instanceof JsonArray producers)) {
       return null;
     }
-    Set<Node> nodes = new HashSet<>();
+    Map<Node, String> nodes = new HashMap<>();
     for (Object o : producers) {
       if (o instanceof JsonObject p
           && p.getValue("broadcast_address") instanceof String address && !address.isEmpty()
           && p.getValue("tcp_port") instanceof Number tcp
           && p.getValue("http_port") instanceof Number httpPort
           && httpPort.intValue() > 0 && httpPort.intValue() <= 65535) {
-        nodes.add(new Node(address, tcp.intValue(), httpPort.intValue()));
+        Object remote = p.getValue("remote_address");
+        nodes.put(new Node(address, tcp.intValue(), httpPort.intValue()), remote instanceof String r ? r : "");
       }
     }
     return nodes;

@@ -73,7 +73,11 @@ class PeerDiscoveryTest {
   }
 
   private static String node(String address, int tcpPort, int httpPort) {
-    return "{\"remote_address\":\"127.0.0.1:5000\",\"hostname\":\"h\",\"broadcast_address\":\"" + address
+    return node("127.0.0.1:5000", address, tcpPort, httpPort);
+  }
+
+  private static String node(String remoteAddress, String address, int tcpPort, int httpPort) {
+    return "{\"remote_address\":\"" + remoteAddress + "\",\"hostname\":\"h\",\"broadcast_address\":\"" + address
         + "\",\"tcp_port\":" + tcpPort + ",\"http_port\":" + httpPort + ",\"version\":\"1.3.0\",\"tombstones\":[],\"topics\":[]}";
   }
 
@@ -191,5 +195,19 @@ class PeerDiscoveryTest {
     // An oversized /nodes answer counts as no answer: observe several polls, C must stay.
     Thread.sleep(300);
     assertTrue(last().contains(new HostPort("127.0.0.1", 6002)));
+  }
+
+  @Test
+  void aNodeThatReconnectsToLookupdIsAskedAgainForItsRoutePort() throws Exception {
+    FakeHttp lookupd = new FakeHttp();
+    FakeHttp b = new FakeHttp();
+    b.bodies.put("/varz", varz("B", 6001));
+    lookupd.bodies.put("/nodes", nodes(node("127.0.0.1:5000", "127.0.0.1", 1, b.port())));
+    start(1, "", List.of(lookupd.address()));
+    await("B on 6001", () -> last().equals(Set.of(new HostPort("127.0.0.1", 6001))));
+    // B restarts on the same client and HTTP ports with another route port (well inside the varz TTL).
+    b.bodies.put("/varz", varz("B2", 6002));
+    lookupd.bodies.put("/nodes", nodes(node("127.0.0.1:5001", "127.0.0.1", 1, b.port())));
+    await("B on 6002", () -> last().equals(Set.of(new HostPort("127.0.0.1", 6002))));
   }
 }

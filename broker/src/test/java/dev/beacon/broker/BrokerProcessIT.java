@@ -1,0 +1,86 @@
+package dev.beacon.broker;
+
+import io.nats.client.Connection;
+import io.nats.client.Nats;
+import io.nats.client.Options;
+import io.nats.client.Subscription;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The packaged jar as a process: ready line, bind failure line, SIGTERM. */
+@Timeout(60)
+class BrokerProcessIT {
+  private static final Path JAR = Path.of("target/broker.jar");
+
+  private static Process start(String... flags) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of("java", "-Xmx256m", "-jar", JAR.toString()));
+    cmd.addAll(List.of(flags));
+    return new ProcessBuilder(cmd).redirectErrorStream(true).start();
+  }
+
+  @Test
+  void readyLineThenSigtermStopsGracefully() throws Exception {
+    Process p = start("--listen=127.0.0.1:0", "--http=127.0.0.1:0", "--cluster=127.0.0.1:0");
+    try {
+      BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+      String line;
+      Matcher m = null;
+      Pattern ready = Pattern.compile("broker: ready, server_id N\\w+, clients on 127.0.0.1:(\\d+), monitoring on 127.0.0.1:(\\d+), routes on 127.0.0.1:(\\d+)");
+      while ((line = out.readLine()) != null) {
+        m = ready.matcher(line);
+        if (m.find()) {
+          break;
+        }
+      }
+      assertNotNull(line, "no ready line");
+      int port = Integer.parseInt(m.group(1));
+      try (Connection nc = Nats.connect(Options.builder().server("nats://127.0.0.1:" + port).maxReconnects(0).build())) {
+        Subscription s = nc.subscribe("x");
+        nc.flush(Duration.ofSeconds(2));
+        nc.publish("x", new byte[] {1});
+        assertNotNull(s.nextMessage(Duration.ofSeconds(2)));
+        p.destroy(); // SIGTERM
+        assertTrue(p.waitFor(15, TimeUnit.SECONDS), "did not stop on SIGTERM");
+      }
+    } finally {
+      p.destroyForcibly();
+    }
+  }
+
+  @Test
+  void bindFailureExitsNonZeroWithOneClearLine() throws Exception {
+    try (ServerSocket taken = new ServerSocket(0, 50, java.net.InetAddress.getByName("127.0.0.1"))) {
+      int port = taken.getLocalPort();
+      Process p = start("--listen=127.0.0.1:" + port, "--http=127.0.0.1:0", "--cluster=127.0.0.1:0");
+      assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertEquals(1, p.exitValue(), out);
+      assertTrue(out.contains("broker: listen 127.0.0.1:" + port + " failed: "), out);
+    }
+  }
+
+  @Test
+  void unknownFlagIsAUsageError() throws Exception {
+    Process p = start("--no-such-flag=1");
+    assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(p.exitValue() != 0, out);
+    assertTrue(out.contains("no-such-flag"), out);
+  }
+}
