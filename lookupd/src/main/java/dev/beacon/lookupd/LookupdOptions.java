@@ -49,6 +49,12 @@ public record LookupdOptions(
         positive(c, "http-idle-timeout"),
         c.getString("log-level").toLowerCase(Locale.ROOT),
         c.getString("log-prefix"));
+    if (o.maxLookupWait.compareTo(o.httpIdleTimeout) >= 0) {
+      throw new IllegalArgumentException("max-lookup-wait must be shorter than http-idle-timeout, or parked polls are cut off");
+    }
+    if (o.maxLookupWaiters < 0) {
+      throw new IllegalArgumentException("max-lookup-waiters must not be negative");
+    }
     if (!Log.LEVELS.contains(o.logLevel)) {
       throw new IllegalArgumentException("log-level must be one of " + Log.LEVELS + ", not '" + o.logLevel + "'");
     }

@@ -69,6 +69,7 @@ class LookupdOptionsTest {
     assertThrows(IllegalArgumentException.class, () -> parse("--tcp-address=nohostport"));
     assertThrows(IllegalArgumentException.class, () -> parse("--broadcast-tcp-port=70000"));
     assertThrows(IllegalArgumentException.class, () -> parse("--client-timeout=0s"));
+    assertThrows(IllegalArgumentException.class, () -> parse("--max-lookup-wait=5m"), "longer than http-idle-timeout");
     assertThrows(ConfigException.class, () -> LookupdOptions.of(Map.of("max-line-size", "lots")));
   }
 
