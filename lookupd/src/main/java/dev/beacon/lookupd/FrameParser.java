@@ -33,7 +33,8 @@ final class FrameParser {
   private final int maxLine;
   private final int maxBody;
   private State state = State.MAGIC;
-  private final byte[] line;
+  /** Grows up to maxLine as needed: an idle connection holds 128 bytes, not the bound. */
+  private byte[] line = new byte[128];
   private int lineLen;
   private final byte[] word = new byte[4];
   private int wordLen;
@@ -44,7 +45,6 @@ final class FrameParser {
     this.handler = handler;
     this.maxLine = maxLine;
     this.maxBody = maxBody;
-    this.line = new byte[maxLine];
   }
 
   /** Called from {@link Handler#command} for an accepted IDENTIFY: a length-prefixed body follows the line. */
@@ -86,6 +86,9 @@ final class FrameParser {
           } else if (lineLen == maxLine) {
             fail(ProtocolException.fatal(Errors.E_INVALID, Errors.LINE_TOO_LONG + maxLine + " bytes"));
           } else {
+            if (lineLen == line.length) {
+              line = java.util.Arrays.copyOf(line, Math.min(maxLine, line.length * 2));
+            }
             line[lineLen++] = b;
           }
         }

@@ -43,6 +43,7 @@ public final class Lookupd extends VerticleBase {
   private NetServer tcpServer;
   private HttpServer httpServer;
   private byte[] identifyAnswer;
+  private final String hostname;
 
   public Lookupd(LookupdOptions options) {
     this(options, WALL_CLOCK);
@@ -52,6 +53,7 @@ public final class Lookupd extends VerticleBase {
   Lookupd(LookupdOptions options, LongSupplier clock) {
     this.options = options;
     this.clock = clock;
+    this.hostname = osHostname(); // here, not in start(): it may touch the file system or DNS
   }
 
   @Override
@@ -120,12 +122,12 @@ public final class Lookupd extends VerticleBase {
 
   /** nsqlookupd's IDENTIFY answer, with the broadcast overrides (ours) applied. Keys sorted, as Go marshals a map. */
   private byte[] identifyAnswer() {
-    String broadcast = options.broadcastAddress().isEmpty() ? osHostname() : options.broadcastAddress();
+    String broadcast = options.broadcastAddress().isEmpty() ? hostname : options.broadcastAddress();
     int tcp = options.broadcastTcpPort() != 0 ? options.broadcastTcpPort() : tcpPort();
     int httpPort = options.broadcastHttpPort() != 0 ? options.broadcastHttpPort() : httpPort();
     StringBuilder sb = new StringBuilder(128).append("{\"broadcast_address\":");
     Json.str(sb, broadcast).append(",\"hostname\":");
-    Json.str(sb, osHostname()).append(",\"http_port\":").append(httpPort).append(",\"tcp_port\":").append(tcp)
+    Json.str(sb, hostname).append(",\"http_port\":").append(httpPort).append(",\"tcp_port\":").append(tcp)
         .append(",\"version\":\"").append(HttpApi.VERSION).append("\"}");
     return sb.toString().getBytes(StandardCharsets.UTF_8);
   }
