@@ -31,7 +31,12 @@ final class LookupdFixture implements AutoCloseable {
     o.put("log-level", "warn");
     o.putAll(overrides);
     lookupd = new Lookupd(LookupdOptions.of(o), clock::get);
-    vertx.deployVerticle(lookupd).await();
+    try {
+      vertx.deployVerticle(lookupd).await();
+    } catch (RuntimeException e) {
+      vertx.close().await();
+      throw e;
+    }
   }
 
   LookupdFixture() {

@@ -260,6 +260,46 @@ class LookupdTest {
     }
   }
 
+  @Test
+  void ipv6PeersGetBracketedShortIds() throws Exception {
+    LookupdFixture v6;
+    try {
+      v6 = new LookupdFixture(Map.of("tcp-address", "[::1]:0"));
+    } catch (RuntimeException e) {
+      org.junit.jupiter.api.Assumptions.abort("no IPv6 loopback here: " + e.getMessage());
+      return;
+    }
+    try (v6; Socket s = new Socket("::1", v6.tcpPort())) {
+      s.getOutputStream().write("  V1".getBytes(StandardCharsets.US_ASCII));
+      s.getOutputStream().write(TestPeer.identifyBytes(TestPeer.IDENTIFY_BODY));
+      s.getOutputStream().write("REGISTER t\n".getBytes(StandardCharsets.US_ASCII));
+      JsonNode p = json(v6.pollGet("/lookup?topic=t", b -> b.contains("remote_address"))).get("producers").get(0);
+      assertEquals("[::1]:" + s.getLocalPort(), p.get("remote_address").asText());
+    }
+  }
+
+  @Test
+  void nodesAreSortedAndTopologyIsEchoedOnlyWhenSent() throws Exception {
+    try (TestPeer b = f.connect(); TestPeer a = f.connect()) {
+      b.identify();
+      a.identify("{\"broadcast_address\":\"a\",\"tcp_port\":1,\"http_port\":2,\"version\":\"1.3.0\","
+          + "\"topology_zone\":\"z1\",\"topology_region\":\"r1\"}");
+      a.command("REGISTER t");
+      JsonNode nodes = json(f.get("/nodes").body()).get("producers");
+      String first = nodes.get(0).get("remote_address").asText();
+      String second = nodes.get(1).get("remote_address").asText();
+      assertTrue(first.compareTo(second) < 0, first + " before " + second);
+      JsonNode withTopology = json(f.get("/lookup?topic=t").body()).get("producers").get(0);
+      assertEquals("z1", withTopology.get("topology_zone").asText());
+      assertEquals("r1", withTopology.get("topology_region").asText());
+      for (JsonNode n : nodes) {
+        if (n.get("remote_address").asText().equals(b.id())) {
+          assertFalse(n.has("topology_zone"), "v1.3.0 peers get v1.3.0 answers");
+        }
+      }
+    }
+  }
+
   // ---- HTTP ---------------------------------------------------------------------------------
 
   @Test
