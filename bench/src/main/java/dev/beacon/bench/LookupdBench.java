@@ -15,12 +15,10 @@ import java.util.Set;
  */
 final class LookupdBench {
   static final Set<String> FLAGS = Set.of("host", "tcp-port", "http-port", "pid", "size", "brokers", "topics", "channels",
-      "shape", "timed-registration", "paths", "warmup", "measure", "out");
+      "shape", "timed-registration", "registration-warmup", "paths", "shapes", "warmup", "measure", "out");
   static final long REGISTER_TIMEOUT_MS = 300_000;
   /** nsqd PINGs every 15 s; ping faster so a lookupd with a short idle timeout is still satisfied. */
   static final long PING_INTERVAL_MS = 5_000;
-  /** wrk shapes: -t1 -c1 and -t2 -c8. */
-  static final int[][] WRK_SHAPES = {{1, 1}, {2, 8}};
 
   /** The registry sizes issue 2 quotes nsqlookupd figures for; the issue figure applies only at exactly that size. */
   static final String SMALL = "10 brokers x 10 shared topics x 2 channels";
@@ -73,7 +71,8 @@ final class LookupdBench {
       int channels, boolean distinct, Results results, int warmup, int measure) throws IOException {
     boolean ok = true;
     String desc = describe(brokers, topics, channels, distinct);
-    if (Boolean.parseBoolean(a.get("timed-registration", "false"))) {
+    boolean timed = Boolean.parseBoolean(a.get("timed-registration", "false"));
+    if (timed && Boolean.parseBoolean(a.get("registration-warmup", "true"))) {
       // Warm-up pass: the same names from peers that then disconnect (the registrations stay, emptied).
       try (Registrar warm = new Registrar(host, tcp, brokers, topics, channels, distinct)) {
         warm.register(REGISTER_TIMEOUT_MS);
@@ -86,7 +85,7 @@ final class LookupdBench {
       if (peers.oks() != peers.registrations()) {
         throw new IOException("expected " + peers.registrations() + " OK answers, counted " + peers.oks());
       }
-      if (Boolean.parseBoolean(a.get("timed-registration", "false"))) {
+      if (timed) {
         results.value("lookupd", size + "|register", "beacon", peers.registrations() / (nanos / 1e9), cpu, 0);
       }
       peers.hold(PING_INTERVAL_MS);
@@ -98,7 +97,7 @@ final class LookupdBench {
           case "nodes" -> "/nodes";
           default -> throw new IllegalArgumentException("unknown path " + path);
         };
-        for (int[] shape : WRK_SHAPES) {
+        for (int[] shape : shapes(a.get("shapes", "1x1,2x8"))) {
           String row = size + "|" + path + ".c" + shape[1];
           System.err.printf("bench: lookupd %s %s -t%d -c%d%n", desc, path, shape[0], shape[1]);
           try {
@@ -120,6 +119,17 @@ final class LookupdBench {
       peers.stopHolding();
     }
     return ok;
+  }
+
+  /** "1x1,2x8" -> wrk -t1 -c1 and -t2 -c8. */
+  static int[][] shapes(String spec) {
+    String[] parts = spec.split(",");
+    int[][] out = new int[parts.length][];
+    for (int i = 0; i < parts.length; i++) {
+      String[] tc = parts[i].trim().split("x");
+      out[i] = new int[] {Integer.parseInt(tc[0]), Integer.parseInt(tc[1])};
+    }
+    return out;
   }
 
   /** The lookupd table: one block of rows per registry size, in the order the sizes were run. */
