@@ -136,9 +136,12 @@ final class PeerDiscovery {
       }
       for (Map.Entry<Node, String> e : nodes.entrySet()) {
         String before = listing.nodes.get(e.getKey());
-        if (before != null && !before.equals(e.getValue())) {
-          // Same node, new lookupd connection: it may have restarted with another route port.
-          varz.remove(e.getKey());
+        Varz known = varz.get(e.getKey());
+        if (before != null && !before.equals(e.getValue()) && known != null) {
+          // Same node, new lookupd connection: it may have restarted with another route port. Ask
+          // again now, but keep routing to what we knew until the answer (a lookupd restart
+          // reconnects every node, and must not drop a single route).
+          varz.put(e.getKey(), new Varz(known.route, System.nanoTime() - options.discoveryVarzTtl().toNanos() - 1));
         }
       }
       listing.nodes = nodes;

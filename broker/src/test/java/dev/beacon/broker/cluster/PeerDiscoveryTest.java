@@ -209,5 +209,6 @@ class PeerDiscoveryTest {
     b.bodies.put("/varz", varz("B2", 6002));
     lookupd.bodies.put("/nodes", nodes(node("127.0.0.1:5001", "127.0.0.1", 1, b.port())));
     await("B on 6002", () -> last().equals(Set.of(new HostPort("127.0.0.1", 6002))));
+    assertTrue(published.stream().noneMatch(Set::isEmpty), "B was never dropped while asked again: " + published);
   }
 }
