@@ -159,8 +159,8 @@ final class ClientConnection extends Conn {
       throw ProtocolException.closeSilently("HPUB without headers support");
     }
     if (pedantic && !Subjects.isValidLiteral(new String(p.args, p.subjectOff, p.subjectLen, StandardCharsets.UTF_8))) {
+      // nats-server 2.9 reports the bad subject and still delivers the message.
       send(Protocol.err(Protocol.ERR_INVALID_PUB_SUBJECT));
-      return;
     }
     broker.deliver.process(this, p);
     ok();

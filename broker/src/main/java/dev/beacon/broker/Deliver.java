@@ -173,7 +173,7 @@ final class Deliver {
     Sublist.Result r = broker.sublist.match(p.args, p.replyOff, p.replyLen);
     for (Subscription s : r.psubs) {
       if (s.owner == pub && !s.closed) {
-        int n = 32 + p.subjectLen;
+        int n = Protocol.NO_RESPONDERS_HDR.length;
         pub.append(Protocol.HMSG, 0, 5);
         pub.append(p.args, p.replyOff, p.replyLen);
         pub.append((byte) ' ');
@@ -183,10 +183,7 @@ final class Deliver {
         pub.append((byte) ' ');
         pub.appendNumber(n);
         pub.append(Protocol.CRLF, 0, 2);
-        pub.append(Protocol.NO_RESPONDERS_HDR, 0, Protocol.NO_RESPONDERS_HDR.length);
-        pub.append(p.args, p.subjectOff, p.subjectLen);
-        pub.append(Protocol.CRLF, 0, 2);
-        pub.append(Protocol.CRLF, 0, 2);
+        pub.append(Protocol.NO_RESPONDERS_HDR, 0, n);
         pub.append(Protocol.CRLF, 0, 2);
         pub.done();
         return;

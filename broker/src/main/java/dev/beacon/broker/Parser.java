@@ -180,6 +180,11 @@ final class Parser {
       throw ProtocolException.fatal(Protocol.ERR_MAX_CONTROL_LINE);
     }
     boolean client = kind == Kind.CLIENT;
+    // nats-server: a verb that takes arguments must be followed by a separator ("SUB\r\n" is unknown).
+    boolean bare = v == le;
+    if (bare && verbLen != 4 && !(verbLen == 3 && is(lb, ls, "+OK"))) {
+      throw new ProtocolException(Protocol.ERR_UNKNOWN_OP, true, "op without arguments " + snippet(lb, ls, le));
+    }
     switch (verbLen) {
       case 3:
         if (is(lb, ls, "PUB") && client) {
@@ -439,11 +444,8 @@ final class Parser {
     if (argc == 1) {
       handler.onUnsub(str(lb, 0), 0);
     } else if (argc == 2) {
-      long max = arg(lb, 1);
-      if (max < 0) {
-        throw ProtocolException.closeSilently("processUnsub Bad maximum: " + snippet(lb, as, le));
-      }
-      handler.onUnsub(str(lb, 0), max);
+      // nats-server 2.9 reads a bad max as -1: the subscription is removed at once.
+      handler.onUnsub(str(lb, 0), Math.max(0, arg(lb, 1)));
     } else {
       throw ProtocolException.closeSilently("processUnsub Parse Error: " + snippet(lb, as, le));
     }

@@ -37,8 +37,8 @@ final class Protocol {
   static final byte[] HMSG = ascii("HMSG ");
   static final byte[] RMSG = ascii("RMSG $G ");
   static final byte[] RHMSG = ascii("HMSG $G ");
-  /** No-responders status header; the HMSG is this, the subject, then CRLF CRLF (32 + len(subject) bytes). */
-  static final byte[] NO_RESPONDERS_HDR = ascii("NATS/1.0 503\r\nNats-Subject: ");
+  /** No-responders header block, exactly as nats-server 2.9 sends it (later versions add Nats-Subject). */
+  static final byte[] NO_RESPONDERS_HDR = ascii("NATS/1.0 503\r\n\r\n");
 
   static byte[] ascii(String s) {
     return s.getBytes(StandardCharsets.ISO_8859_1);
