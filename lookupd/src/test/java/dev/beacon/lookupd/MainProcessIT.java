@@ -51,6 +51,11 @@ class MainProcessIT {
       Matcher m = Pattern.compile("lookupd: ready, tcp 127\\.0\\.0\\.1:(\\d+) http 127\\.0\\.0\\.1:(\\d+)").matcher(ready);
       assertTrue(m.matches(), ready);
       try (TestPeer peer = TestPeer.connect(Integer.parseInt(m.group(1)))) {
+        // nsqd drops a lookupd that takes over 1 s to answer; a fresh JVM must not (it took 0.9-1.5 s before warm-up).
+        long start = System.nanoTime();
+        peer.identify();
+        long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        assertTrue(ms < 1000, "first IDENTIFY answered after " + ms + " ms");
         assertEquals("OK", peer.command("PING"));
       }
     } finally {
