@@ -162,10 +162,12 @@ abstract class Conn implements Wire.Reader, Parser.Handler {
       return;
     }
     wire.write(out, 0, outLen);
-    outLen = 0;
-    if (out.length > 65536) {
-      out = new byte[1024];
+    // Keep the buffer while it is well used (no regrowth per chunk under load); halve it when a
+    // flush used less than a quarter, so an idle connection gives the memory back.
+    if (out.length > 65536 && outLen < out.length / 4) {
+      out = new byte[out.length / 2];
     }
+    outLen = 0;
     wirePending = wire.pendingBytes();
     if (wirePending > broker.options().maxPending() && !closed) {
       slowConsumer();
