@@ -1,6 +1,7 @@
 package dev.beacon.bench;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -23,8 +24,8 @@ public final class Main {
     int status;
     try {
       status = switch (argv[0]) {
-        case "nats" -> nats(new Args(argv, 1, Set.of("section", "server", "host", "pub-port", "sub-port", "pids",
-            "warmup", "measure", "reps", "out", "rows")));
+        case "nats" -> nats(new Args(argv, 1, Set.of("section", "host", "warmup", "measure", "reps", "out", "rows",
+            "ref-pub-port", "ref-sub-port", "ref-pids", "beacon-pub-port", "beacon-sub-port", "beacon-pids")));
         case "lookupd" -> LookupdBench.run(new Args(argv, 1, LookupdBench.FLAGS));
         case "report" -> Report.print(Path.of(new Args(argv, 1, Set.of("in")).get("in")), System.out);
         default -> throw new IllegalArgumentException("unknown sub-command " + argv[0]);
@@ -39,11 +40,23 @@ public final class Main {
     System.exit(status);
   }
 
+  /** Servers under test, in the order each row runs on them: the reference first. */
+  static final List<String> SERVERS = List.of("ref", "beacon");
+
   private static int nats(Args a) throws Exception {
     String section = a.get("section");
-    NatsBench bench = new NatsBench(a.get("host", "127.0.0.1"), a.integer("pub-port"),
-        Integer.parseInt(a.get("sub-port", a.get("pub-port"))));
-    NatsRows rows = new NatsRows(section, a.get("server"), bench, a.longs("pids"), new Results(Path.of(a.get("out"))));
+    String host = a.get("host", "127.0.0.1");
+    List<NatsRows.Target> targets = new ArrayList<>();
+    for (String server : SERVERS) {
+      String pub = a.get(server + "-pub-port", "");
+      if (!pub.isEmpty()) {
+        NatsBench bench = new NatsBench(host, Integer.parseInt(pub), Integer.parseInt(a.get(server + "-sub-port", pub)));
+        targets.add(new NatsRows.Target(server, bench, a.longs(server + "-pids")));
+      }
+    }
+    if (targets.isEmpty()) {
+      throw new IllegalArgumentException("no server to measure: give --ref-pub-port and/or --beacon-pub-port");
+    }
     Map<String, NatsRows.Row> all = switch (section) {
       case "broker" -> NatsRows.broker();
       case "cluster" -> NatsRows.cluster();
@@ -53,7 +66,8 @@ public final class Main {
     if (!only.isEmpty()) {
       all.keySet().retainAll(List.of(only.split(",")));
     }
-    boolean ok = rows.run(all, a.number("warmup"), a.number("measure"), a.integer("reps"));
+    NatsRows rows = new NatsRows(section, new Results(Path.of(a.get("out"))));
+    boolean ok = rows.run(all, targets, a.number("warmup"), a.number("measure"), a.integer("reps"));
     return ok ? 0 : 1;
   }
 }

@@ -9,15 +9,20 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Runs the NATS rows against one server (section "broker") or a publisher node and a subscriber
- * node (section "cluster"): a warm-up pass over every row, then {@code reps} measured passes;
- * each row's figure is the median of its passes, with the server CPU time of the median pass.
+ * Runs the NATS rows against the reference and Beacon, interleaved: a warm-up pass over every row
+ * on every server, then {@code reps} measured passes, each running one row on one server after
+ * the other. On a shared machine, load that comes and goes then hits both servers alike instead
+ * of whichever ran during it. Each figure is the median pass, with the server CPU time of that pass.
+ * Section "broker" targets one server each; section "cluster" a publisher node and a subscriber node.
  */
 final class NatsRows {
   /** Row id -> how to run it. Latency rows yield two figures (p50, p99). */
   interface Row {
     NatsBench.Run run(NatsBench b, double seconds) throws IOException;
   }
+
+  /** One server (or node pair) under test. */
+  record Target(String server, NatsBench bench, long[] pids) {}
 
   static Map<String, Row> broker() {
     Map<String, Row> rows = new LinkedHashMap<>();
@@ -43,56 +48,62 @@ final class NatsRows {
   private static final long SELF = ProcessHandle.current().pid();
 
   private final String section;
-  private final String server;
-  private final NatsBench bench;
-  private final long[] pids;
   private final Results results;
 
-  NatsRows(String section, String server, NatsBench bench, long[] pids, Results results) {
+  NatsRows(String section, Results results) {
     this.section = section;
-    this.server = server;
-    this.bench = bench;
-    this.pids = pids;
     this.results = results;
   }
 
-  /** Returns false if any row failed. A cluster that never routes a probe marks every row skipped. */
-  boolean run(Map<String, Row> rows, double warmupSeconds, double measureSeconds, int reps) throws IOException {
-    Map<String, List<double[]>> runs = new LinkedHashMap<>();
-    Map<String, String> failed = new LinkedHashMap<>();
-    for (String id : rows.keySet()) {
-      runs.put(id, new ArrayList<>());
+  /** Returns false if any row failed. A target whose cluster never routes a probe has its rows skipped. */
+  boolean run(Map<String, Row> rows, List<Target> targets, double warmupSeconds, double measureSeconds, int reps)
+      throws IOException {
+    Map<String, Map<String, List<double[]>>> runs = new LinkedHashMap<>();
+    Map<String, Map<String, String>> failed = new LinkedHashMap<>();
+    Map<String, String> skipped = new LinkedHashMap<>();
+    for (Target t : targets) {
+      Map<String, List<double[]>> byRow = new LinkedHashMap<>();
+      rows.keySet().forEach(id -> byRow.put(id, new ArrayList<>()));
+      runs.put(t.server(), byRow);
+      failed.put(t.server(), new LinkedHashMap<>());
     }
-    try {
-      for (int pass = -1; pass < reps; pass++) {
-        boolean warmup = pass < 0;
-        if (warmup && warmupSeconds <= 0) {
-          continue;
-        }
-        for (Map.Entry<String, Row> e : rows.entrySet()) {
-          if (failed.containsKey(e.getKey())) {
+    for (int pass = warmupSeconds > 0 ? -1 : 0; pass < reps; pass++) {
+      boolean warmup = pass < 0;
+      for (Map.Entry<String, Row> e : rows.entrySet()) {
+        for (Target t : targets) {
+          if (failed.get(t.server()).containsKey(e.getKey()) || skipped.containsKey(t.server())) {
             continue;
           }
-          System.err.printf("bench: %s %s %s %s%n", section, server, e.getKey(), warmup ? "warm-up" : "pass " + (pass + 1));
-          double cpu0 = cpu();
+          System.err.printf("bench: %s %s %s %s%n", section, t.server(), e.getKey(), warmup ? "warm-up" : "pass " + (pass + 1));
+          double cpu0 = cpu(t.pids());
           double self0 = Proc.cpuSeconds(SELF);
           try {
-            NatsBench.Run r = e.getValue().run(bench, warmup ? warmupSeconds : measureSeconds);
+            NatsBench.Run r = e.getValue().run(t.bench(), warmup ? warmupSeconds : measureSeconds);
             if (!warmup) {
-              runs.get(e.getKey()).add(new double[] {r.value(), r.value2(), r.lost(), cpu() - cpu0,
-                  Proc.cpuSeconds(SELF) - self0});
+              runs.get(t.server()).get(e.getKey()).add(new double[] {r.value(), r.value2(), r.lost(),
+                  cpu(t.pids()) - cpu0, Proc.cpuSeconds(SELF) - self0});
             }
           } catch (NatsBench.NoRouteException nr) {
-            throw nr;
+            skipped.put(t.server(), "cluster not formed: " + nr.getMessage());
           } catch (IOException | RuntimeException ex) {
-            failed.put(e.getKey(), String.valueOf(ex.getMessage()));
+            failed.get(t.server()).put(e.getKey(), String.valueOf(ex.getMessage()));
           }
         }
       }
-    } catch (NatsBench.NoRouteException nr) {
+    }
+    boolean ok = true;
+    for (Target t : targets) {
+      ok &= report(t, rows, runs.get(t.server()), failed.get(t.server()), skipped.get(t.server()));
+    }
+    return ok;
+  }
+
+  private boolean report(Target t, Map<String, Row> rows, Map<String, List<double[]>> runs, Map<String, String> failed,
+      String skipped) throws IOException {
+    if (skipped != null) {
       for (String id : rows.keySet()) {
         for (String row : names(id)) {
-          results.skipped(section, row, server, "cluster not formed: " + nr.getMessage());
+          results.skipped(section, row, t.server(), skipped);
         }
       }
       return true;
@@ -102,7 +113,7 @@ final class NatsRows {
       String[] names = names(id);
       if (failed.containsKey(id)) {
         for (String n : names) {
-          results.failed(section, n, server, failed.get(id));
+          results.failed(section, n, t.server(), failed.get(id));
         }
         continue;
       }
@@ -113,15 +124,15 @@ final class NatsRows {
       }
       for (int i = 0; i < names.length; i++) {
         double[] median = median(passes, i);
-        results.value(section, names[i], server, median[i], median[3], lost,
+        results.value(section, names[i], t.server(), median[i], median[3], lost,
             String.format(Locale.ROOT, "client CPU %.2f s", median[4]));
       }
     }
     long rss = 0;
-    for (long pid : pids) {
+    for (long pid : t.pids()) {
       rss += Proc.rssBytes(pid);
     }
-    results.value(section, "rss", server, rss / 1048576.0, Double.NaN, 0);
+    results.value(section, "rss", t.server(), rss / 1048576.0, Double.NaN, 0);
     return failed.isEmpty();
   }
 
@@ -136,7 +147,7 @@ final class NatsRows {
     return sorted[(sorted.length - 1) / 2];
   }
 
-  private double cpu() throws IOException {
+  private static double cpu(long[] pids) throws IOException {
     double sum = 0;
     for (long pid : pids) {
       sum += Proc.cpuSeconds(pid);
