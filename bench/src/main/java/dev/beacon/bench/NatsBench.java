@@ -35,11 +35,17 @@ final class NatsBench {
   private final String host;
   private final int pubPort;
   private final int subPort;
+  private final long routeTimeoutMs;
 
   NatsBench(String host, int pubPort, int subPort) {
+    this(host, pubPort, subPort, ROUTE_TIMEOUT_MS);
+  }
+
+  NatsBench(String host, int pubPort, int subPort, long routeTimeoutMs) {
     this.host = host;
     this.pubPort = pubPort;
     this.subPort = subPort;
+    this.routeTimeoutMs = routeTimeoutMs;
   }
 
   /** A PUB frame repeated to fill about {@link #BATCH_BYTES}; {@code count[0]} receives the number of frames. */
@@ -151,7 +157,7 @@ final class NatsBench {
       req.write("SUB bench.inbox.0 1\r\n");
       req.ping(DRAIN_TIMEOUT_MS);
       byte[] request = frame("bench.req", "bench.inbox.0", 16);
-      awaitReply(req, request, failure);
+      awaitReply(req, request, failure, routeTimeoutMs);
       long[] samples = new long[MAX_SAMPLES];
       int n = 0;
       long deadline = System.nanoTime() + (long) (seconds * 1e9);
@@ -179,7 +185,7 @@ final class NatsBench {
       responder.write("SUB bench.req 1\r\n");
       responder.ping(DRAIN_TIMEOUT_MS);
       readers.add(reader(responder, failure));
-      reqs.awaitReplies(ROUTE_TIMEOUT_MS);
+      reqs.awaitReplies(routeTimeoutMs);
       double rate = reqs.run(seconds);
       check(failure);
       return new Run(rate, 0, 0);
@@ -192,7 +198,7 @@ final class NatsBench {
   private void awaitRoute(NatsConn pub, String subject, List<NatsConn> subs, AtomicReference<Throwable> failure)
       throws IOException {
     byte[] probe = frame(subject, null, 0);
-    long deadline = System.nanoTime() + ROUTE_TIMEOUT_MS * 1_000_000L;
+    long deadline = System.nanoTime() + routeTimeoutMs * 1_000_000L;
     while (true) {
       boolean all = true;
       for (NatsConn s : subs) {
@@ -203,7 +209,7 @@ final class NatsBench {
       }
       check(failure);
       if (System.nanoTime() > deadline) {
-        throw new NoRouteException("no probe on " + subject + " reached the subscriber within " + ROUTE_TIMEOUT_MS + " ms");
+        throw new NoRouteException("no probe on " + subject + " reached the subscriber within " + routeTimeoutMs + " ms");
       }
       pub.write(probe, 0, probe.length);
       pub.ping(DRAIN_TIMEOUT_MS);
@@ -212,8 +218,9 @@ final class NatsBench {
   }
 
   /** Sends requests until one is answered (across a cluster, interest for both subjects has to propagate first). */
-  private static void awaitReply(NatsConn req, byte[] request, AtomicReference<Throwable> failure) throws IOException {
-    long deadline = System.nanoTime() + ROUTE_TIMEOUT_MS * 1_000_000L;
+  private static void awaitReply(NatsConn req, byte[] request, AtomicReference<Throwable> failure, long timeoutMs)
+      throws IOException {
+    long deadline = System.nanoTime() + timeoutMs * 1_000_000L;
     while (true) {
       check(failure);
       long want = req.msgs() + 1;
@@ -224,7 +231,7 @@ final class NatsBench {
         return;
       } catch (SocketTimeoutException e) {
         if (System.nanoTime() > deadline) {
-          throw new NoRouteException("no reply to a request within " + ROUTE_TIMEOUT_MS + " ms");
+          throw new NoRouteException("no reply to a request within " + timeoutMs + " ms");
         }
       }
     }
