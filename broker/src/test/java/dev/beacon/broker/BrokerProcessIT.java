@@ -50,12 +50,25 @@ class BrokerProcessIT {
       }
       assertNotNull(line, "no ready line");
       int port = Integer.parseInt(m.group(1));
-      try (Connection nc = Nats.connect(Options.builder().server("nats://127.0.0.1:" + port).maxReconnects(0).build())) {
+      try (Connection nc = Nats.connect(Options.builder().server("nats://127.0.0.1:" + port).maxReconnects(0).build());
+           RawConn lazy = RawConn.connect(port)) {
         Subscription s = nc.subscribe("x");
         nc.flush(Duration.ofSeconds(2));
         nc.publish("x", new byte[] {1});
         assertNotNull(s.nextMessage(Duration.ofSeconds(2)));
+        // A subscriber that is not reading yet: what is queued for it must still arrive after SIGTERM.
+        lazy.send("SUB q 1\r\nPING\r\n").expect("PONG\r\n");
+        String body = "z".repeat(1000);
+        for (int i = 0; i < 500; i++) {
+          nc.publish("q", body.getBytes(StandardCharsets.UTF_8));
+        }
+        nc.flush(Duration.ofSeconds(5));
         p.destroy(); // SIGTERM
+        for (int i = 0; i < 500; i++) {
+          lazy.expect("MSG q 1 1000\r\n");
+          assertEquals(body + "\r\n", lazy.readN(1002));
+        }
+        lazy.expectClosed();
         assertTrue(p.waitFor(15, TimeUnit.SECONDS), "did not stop on SIGTERM");
       }
     } finally {
