@@ -130,10 +130,6 @@ public final class Lookupd extends VerticleBase {
   }
 
   /**
-   * Binds addr. As Go's net.Listen does on Linux, "0.0.0.0" listens dual-stack on "::" so IPv6
-   * peers reach us too; where IPv6 is unavailable it falls back to IPv4 only.
-   */
-  /**
    * One throwaway PING over our own TCP listener before we report ready. A cold JVM took 0.7 s to
    * answer the first command of the first connection (Vert.x and Netty loading their connection
    * classes), and nsqd drops a lookupd that does not answer within 1 s. Best effort: never fails
@@ -165,6 +161,10 @@ public final class Lookupd extends VerticleBase {
     });
   }
 
+  /**
+   * Binds addr. As Go's net.Listen does on Linux, "0.0.0.0" listens dual-stack on "::" so IPv6
+   * peers reach us too; where IPv6 is unavailable it falls back to IPv4 only.
+   */
   private static <T> Future<T> listen(java.util.function.BiFunction<Integer, String, Future<T>> bind, HostPort addr) {
     Future<T> f = addr.host().equals("0.0.0.0")
         ? bind.apply(addr.port(), "::").recover(e -> bind.apply(addr.port(), addr.host()))
