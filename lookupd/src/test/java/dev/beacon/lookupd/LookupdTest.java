@@ -215,10 +215,10 @@ class LookupdTest {
 
   @Test
   void pingsKeepAPeerAliveAcrossTheIdleTimeout() throws Exception {
-    try (LookupdFixture quick = new LookupdFixture(Map.of("client-timeout", "400ms"));
+    try (LookupdFixture quick = new LookupdFixture(Map.of("client-timeout", "800ms"));
          TestPeer p = quick.connect()) {
       p.identify();
-      long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1000);
+      long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(2000);
       while (System.nanoTime() < end) {
         assertEquals("OK", p.command("PING"));
         java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
