@@ -32,7 +32,6 @@ final class ClientConnection extends Conn {
   private int pingsOut;
   private long pingTimer = -1;
   private long authTimer = -1;
-  long lastPingSent;
 
   ClientConnection(Broker broker, long cid, NetSocket socket) {
     super(broker, cid, socket);
@@ -79,7 +78,6 @@ final class ClientConnection extends Conn {
       return;
     }
     pingsOut++;
-    lastPingSent = now;
     send(Protocol.PING);
   }
 

@@ -88,11 +88,7 @@ final class Monitor {
     cluster.put("name", o.clusterName());
     cluster.put("addr", broker.advertisedHost());
     cluster.put("cluster_port", broker.clusterPort());
-    List<String> urls = new ArrayList<>();
-    for (RouteConnection r : broker.routes.all()) {
-      urls.add(r.ip + ":" + r.port);
-    }
-    cluster.put("urls", urls);
+    cluster.put("urls", broker.routes.peerUrls());
     m.put("cluster", cluster);
     m.put("start", Instant.ofEpochMilli(st.start).toString());
     m.put("now", Instant.now().toString());

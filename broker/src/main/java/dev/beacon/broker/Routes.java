@@ -225,6 +225,15 @@ final class Routes {
     }
   }
 
+  /** The route addresses this broker dials (static plus discovered), as "host:port". */
+  List<String> peerUrls() {
+    List<String> urls = new ArrayList<>();
+    for (HostPort hp : peers.keySet()) {
+      urls.add(hp.toString());
+    }
+    return urls;
+  }
+
   /** Dialling {@code addr} was found to reach this server itself. */
   boolean selfDetected(HostPort addr) {
     Peer p = peers.get(addr);

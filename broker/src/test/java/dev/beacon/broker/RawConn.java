@@ -1,6 +1,5 @@
 package dev.beacon.broker;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -126,9 +125,5 @@ final class RawConn implements AutoCloseable {
   @Override
   public void close() throws IOException {
     socket.close();
-  }
-
-  static ByteArrayOutputStream bytes() {
-    return new ByteArrayOutputStream();
   }
 }

@@ -5,7 +5,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 
@@ -166,8 +165,5 @@ class RoutesTest {
       r.send("PONG\r\n");
       r.expect("PING\r\n");
     }
-  }
-
-  static void ignore(IOException e) {
   }
 }
