@@ -94,6 +94,23 @@ class NatsServerRouteIT {
   }
 
   @Test
+  void brokerSolicitsARouteToNatsServerFromItsStaticRoutes() throws Exception {
+    Assumptions.assumeTrue(NatsServerProcess.installed(), "nats-server not installed");
+    try (NatsServerProcess ns = new NatsServerProcess("", true);
+         RunningBroker b = RunningBroker.start("broker.routes=[\"nats-route://127.0.0.1:" + ns.clusterPort + "\"]")) {
+      await(b, () -> b.broker.routes.count() == 1 && b.broker.routes.all().get(0).solicited);
+      try (Connection onBroker = connect(b.url()); Connection onNats = connect(ns.url())) {
+        Subscription sn = onNats.subscribe("from.broker");
+        onNats.flush(Duration.ofSeconds(2));
+        awaitFlow(onBroker, sn, "from.broker");
+        Subscription sb = onBroker.subscribe("from.nats");
+        onBroker.flush(Duration.ofSeconds(2));
+        awaitFlow(onNats, sb, "from.nats");
+      }
+    }
+  }
+
+  @Test
   void queueGroupSpanningBothServersGetsEachMessageOnce() throws Exception {
     Assumptions.assumeTrue(NatsServerProcess.installed(), "nats-server not installed");
     try (RunningBroker b = RunningBroker.start("");
