@@ -13,9 +13,9 @@ import java.util.List;
 
 /**
  * N synchronous requesters (one request in flight per connection) driven by one NIO selector
- * thread, so the client pays one wake-up per batch of ready replies rather than a thread
- * switch per request: with a thread per requester on 2 cores the client, not the server, was
- * the bottleneck.
+ * thread, so the client pays one read and one write per request and one wake-up per batch of
+ * ready replies, rather than a thread switch per request on a 2-core machine it shares with
+ * the server.
  */
 final class Requesters implements AutoCloseable {
   /** One requester connection. */
