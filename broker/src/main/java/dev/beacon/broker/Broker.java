@@ -3,6 +3,7 @@ package dev.beacon.broker;
 import dev.beacon.broker.cluster.Cluster;
 import dev.beacon.common.HostPort;
 import io.vertx.core.Context;
+import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
@@ -56,6 +57,8 @@ public final class Broker extends VerticleBase {
 
   private Context context;
   private NetServer clientServer;
+  private String clientListeners;
+  private int clientPort = -1;
   private NetServer routeServer;
   private HttpServer httpServer;
   private Cluster cluster;
@@ -79,13 +82,11 @@ public final class Broker extends VerticleBase {
   public Future<?> start() {
     context = vertx.getOrCreateContext();
     advertiseHost = advertiseHost();
-    clientServer = vertx.createNetServer(netOptions(options.listen()));
-    clientServer.connectHandler(this::acceptClient);
     routeServer = vertx.createNetServer(netOptions(options.cluster()));
     routeServer.connectHandler(routes::accept);
     httpServer = vertx.createHttpServer();
     httpServer.requestHandler(new Monitor(this).router(vertx));
-    return listen(clientServer, options.listen())
+    return listenClients()
         .compose(v -> listen(routeServer, options.cluster()))
         .compose(v -> httpServer.listen(options.http().port(), options.http().host())
             .recover(e -> Future.failedFuture(bindError(options.http(), e))))
@@ -94,6 +95,37 @@ public final class Broker extends VerticleBase {
           cluster = new Cluster(this, options.config());
           return cluster.start();
         });
+  }
+
+  /**
+   * One event loop: the client server runs on this verticle's context. More: event-loops instances
+   * of {@link ClientListener} share the client port, each on its own loop. Vert.x shares a port only
+   * between servers that ask for the same explicit port, so port 0 is first resolved to a free port.
+   */
+  private Future<Void> listenClients() {
+    HostPort hp = options.listen();
+    if (options.eventLoops() <= 1) {
+      clientServer = vertx.createNetServer(netOptions(hp));
+      clientServer.connectHandler(socket -> acceptClient(wire(socket)));
+      return listen(clientServer, hp).map(v -> {
+        clientPort = clientServer.actualPort();
+        return null;
+      });
+    }
+    Future<Integer> port = hp.port() != 0 ? Future.succeededFuture(hp.port())
+        : vertx.createNetServer(netOptions(hp)).connectHandler(NetSocket::close).listen()
+            .compose(probe -> {
+              int p = probe.actualPort();
+              return probe.close().map(v -> p);
+            });
+    return port.compose(p -> vertx.deployVerticle(() -> new ClientListener(this, netOptions(new HostPort(hp.host(), p))),
+            new DeploymentOptions().setInstances(options.eventLoops()))
+        .map(id -> {
+          clientListeners = id;
+          clientPort = p;
+          return (Void) null;
+        }))
+        .recover(e -> Future.failedFuture(bindError(hp, e)));
   }
 
   private static NetServerOptions netOptions(HostPort hp) {
@@ -119,6 +151,9 @@ public final class Broker extends VerticleBase {
     List<Future<?>> closing = new ArrayList<>();
     if (clientServer != null) {
       closing.add(clientServer.close());
+    }
+    if (clientListeners != null) {
+      closing.add(vertx.undeploy(clientListeners));
     }
     if (routeServer != null) {
       closing.add(routeServer.close());
@@ -154,12 +189,18 @@ public final class Broker extends VerticleBase {
     return done.future();
   }
 
-  private void acceptClient(NetSocket socket) {
+  /** A socket adapter whose events are handled on this broker's context; call on the socket's context. */
+  Wire wire(NetSocket socket) {
+    return new Wire(socket, scratch, context);
+  }
+
+  /** A new client connection (on the owning context). */
+  void acceptClient(Wire wire) {
     if (shuttingDown) {
-      socket.close();
+      wire.closeNow();
       return;
     }
-    ClientConnection c = new ClientConnection(this, nextCid++, socket);
+    ClientConnection c = new ClientConnection(this, nextCid++, wire);
     stats.totalConnections++;
     if (clients.size() >= options.maxConnections()) {
       c.sendInfo();
@@ -272,7 +313,7 @@ public final class Broker extends VerticleBase {
 
   /** Actual bound client port. */
   public int clientPort() {
-    return clientServer == null ? -1 : clientServer.actualPort();
+    return clientPort;
   }
 
   /** Actual bound monitoring port. */

@@ -37,7 +37,8 @@ public record BrokerOptions(
     String authToken,
     Map<String, String> users,
     Duration authTimeout,
-    Duration shutdownGrace) {
+    Duration shutdownGrace,
+    int eventLoops) {
 
   /** Reads and validates every {@code broker.*} key; throws {@link com.typesafe.config.ConfigException} on bad input. */
   public static BrokerOptions from(Config config) {
@@ -86,7 +87,15 @@ public record BrokerOptions(
         token,
         Map.copyOf(users),
         b.getDuration("auth.timeout"),
-        b.getDuration("shutdown-grace"));
+        b.getDuration("shutdown-grace"),
+        eventLoops(b.getInt("event-loops")));
+  }
+
+  private static int eventLoops(int n) {
+    if (n < 1 || n > 1024) {
+      throw new IllegalArgumentException("event-loops: " + n + " (expected: 1..1024)");
+    }
+    return n;
   }
 
   /** Options for tests and embedding: {@code overrides} (HOCON) layered over reference.conf. */

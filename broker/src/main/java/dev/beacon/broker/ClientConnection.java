@@ -2,7 +2,6 @@ package dev.beacon.broker;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.vertx.core.net.NetSocket;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -33,8 +32,8 @@ final class ClientConnection extends Conn {
   private long pingTimer = -1;
   private long authTimer = -1;
 
-  ClientConnection(Broker broker, long cid, NetSocket socket) {
-    super(broker, cid, socket);
+  ClientConnection(Broker broker, long cid, Wire wire) {
+    super(broker, cid, wire);
     BrokerOptions o = broker.options();
     this.parser = new Parser(Parser.Kind.CLIENT, this, o.maxControlLine(), o.maxPayload());
   }

@@ -1,7 +1,5 @@
 package dev.beacon.broker;
 
-import io.vertx.core.net.NetSocket;
-
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -34,17 +32,24 @@ abstract class Conn implements Wire.Reader, Parser.Handler {
   long outBytes;
   long lastActivity = start;
 
-  Conn(Broker broker, long cid, NetSocket socket) {
+  Conn(Broker broker, long cid, Wire wire) {
     this.broker = broker;
     this.cid = cid;
-    this.wire = new Wire(socket, broker.scratch, this);
+    this.wire = wire;
     this.ip = wire.remoteHost();
     this.port = wire.remotePort();
-    socket.closeHandler(v -> closed("Client Closed"));
-    socket.exceptionHandler(e -> {
-      broker.log(this + " " + e.getMessage());
-      close("Read Error");
-    });
+    wire.attach(this);
+  }
+
+  @Override
+  public final void onClose() {
+    closed("Client Closed");
+  }
+
+  @Override
+  public final void onError(Throwable e) {
+    broker.log(this + " " + e.getMessage());
+    close("Read Error");
   }
 
   @Override

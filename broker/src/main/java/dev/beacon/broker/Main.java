@@ -29,8 +29,8 @@ public final class Main {
       System.exit(2);
       return;
     }
-    // One event loop owns all broker state; on the 2-core machine it was measured faster than two.
-    Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(1));
+    // One event loop owns all broker state; event-loops > 1 adds loops for client socket I/O.
+    Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(options.eventLoops()).setWorkerPoolSize(1));
     Broker broker = new Broker(options);
     try {
       vertx.deployVerticle(broker).await(30, TimeUnit.SECONDS);

@@ -1,7 +1,6 @@
 package dev.beacon.broker;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.vertx.core.net.NetSocket;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -34,8 +33,8 @@ final class RouteConnection extends Conn {
   int queueCount;
   private byte[][] queues = new byte[4][];
 
-  RouteConnection(Broker broker, long cid, NetSocket socket, boolean solicited, Routes.Peer peer) {
-    super(broker, cid, socket);
+  RouteConnection(Broker broker, long cid, Wire wire, boolean solicited, Routes.Peer peer) {
+    super(broker, cid, wire);
     this.solicited = solicited;
     this.peer = peer;
     BrokerOptions o = broker.options();

@@ -140,7 +140,7 @@ final class Routes {
         socket.close();
         return;
       }
-      RouteConnection rc = new RouteConnection(broker, broker.nextCid(), socket, true, p);
+      RouteConnection rc = new RouteConnection(broker, broker.nextCid(), broker.wire(socket), true, p);
       p.conn = rc;
       handshaking.add(rc);
       rc.start();
@@ -165,7 +165,7 @@ final class Routes {
       socket.close();
       return;
     }
-    RouteConnection rc = new RouteConnection(broker, broker.nextCid(), socket, false, null);
+    RouteConnection rc = new RouteConnection(broker, broker.nextCid(), broker.wire(socket), false, null);
     handshaking.add(rc);
     rc.start();
   }

@@ -20,8 +20,9 @@ final class RunningBroker implements AutoCloseable {
   static RunningBroker start(String overrides) {
     String conf = "broker.listen=\"127.0.0.1:0\"\nbroker.http=\"127.0.0.1:0\"\nbroker.cluster=\"127.0.0.1:0\"\n"
         + "broker.broadcast-address=\"127.0.0.1\"\n" + overrides;
-    Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(1));
-    Broker broker = new Broker(BrokerOptions.of(conf));
+    BrokerOptions options = BrokerOptions.of(conf);
+    Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(options.eventLoops()).setWorkerPoolSize(1));
+    Broker broker = new Broker(options);
     try {
       vertx.deployVerticle(broker).await(10, TimeUnit.SECONDS);
     } catch (Exception e) {
