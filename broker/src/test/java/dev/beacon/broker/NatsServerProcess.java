@@ -52,7 +52,7 @@ final class NatsServerProcess implements AutoCloseable {
           close();
           throw new IllegalStateException("nats-server did not start", e);
         }
-        Thread.onSpinWait();
+        java.util.concurrent.locks.LockSupport.parkNanos(2_000_000); // poll interval
       }
     }
   }

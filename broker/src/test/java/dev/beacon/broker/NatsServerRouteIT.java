@@ -32,7 +32,7 @@ class NatsServerRouteIT {
       if (System.nanoTime() > deadline) {
         fail("condition not met in time");
       }
-      Thread.onSpinWait();
+      java.util.concurrent.locks.LockSupport.parkNanos(2_000_000); // poll interval
     }
   }
 
