@@ -155,7 +155,7 @@ final class ClientConnection extends Conn {
     if (p.headerLen >= 0 && !headers) {
       throw ProtocolException.closeSilently("HPUB without headers support");
     }
-    if (pedantic && !Subjects.isValidLiteral(new String(p.args, p.subjectOff, p.subjectLen, StandardCharsets.UTF_8))) {
+    if (pedantic && !Subjects.isValidLiteral(p.args, p.subjectOff, p.subjectLen)) {
       // nats-server 2.9 reports the bad subject and still delivers the message.
       send(Protocol.err(Protocol.ERR_INVALID_PUB_SUBJECT));
     }

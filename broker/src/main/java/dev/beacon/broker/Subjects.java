@@ -14,6 +14,28 @@ final class Subjects {
     return check(s, false);
   }
 
+  /** {@link #isValidLiteral(String)} on raw bytes, without allocating (pedantic PUB checks). */
+  static boolean isValidLiteral(byte[] b, int off, int len) {
+    if (len == 0) {
+      return false;
+    }
+    int tokenStart = off;
+    int end = off + len;
+    for (int i = off; i <= end; i++) {
+      byte c = i < end ? b[i] : (byte) '.';
+      if (c == '.') {
+        int n = i - tokenStart;
+        if (n == 0 || (n == 1 && (b[tokenStart] == '*' || b[tokenStart] == '>'))) {
+          return false;
+        }
+        tokenStart = i + 1;
+      } else if (c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f') {
+        return false;
+      }
+    }
+    return true;
+  }
+
   private static boolean check(String s, boolean wildcards) {
     int n = s.length();
     if (n == 0) {

@@ -136,5 +136,9 @@ class SublistTest {
     assertFalse(Subjects.isValidLiteral("foo.*"));
     assertFalse(Subjects.isValidLiteral("foo.>"));
     assertTrue(Subjects.isValidLiteral("foo*.b>"));
+    for (String subject : new String[] {"foo.bar", "foo.*", "foo.>", "", "a..b", ".a", "a.", "a b", "foo*.b>", ">"}) {
+      byte[] framed = ("[" + subject + "]").getBytes(StandardCharsets.UTF_8);
+      assertEquals(Subjects.isValidLiteral(subject), Subjects.isValidLiteral(framed, 1, framed.length - 2), subject);
+    }
   }
 }
