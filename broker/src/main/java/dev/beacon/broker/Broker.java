@@ -51,6 +51,7 @@ public final class Broker extends VerticleBase {
   private final String serverId;
   private final String serverName;
   private final List<Conn> dirty = new ArrayList<>();
+  private final java.util.ArrayDeque<Map<String, Object>> closedClients = new java.util.ArrayDeque<>();
   private int readDepth;
   private long nextCid = 1;
   private long now = System.currentTimeMillis();
@@ -217,6 +218,17 @@ public final class Broker extends VerticleBase {
 
   void removeClient(ClientConnection c) {
     clients.remove(c.cid);
+    if (options.maxClosedClients() > 0) {
+      closedClients.addLast(Monitor.describe(c, System.currentTimeMillis(), false, false));
+      while (closedClients.size() > options.maxClosedClients()) {
+        closedClients.removeFirst();
+      }
+    }
+  }
+
+  /** The last max-closed-clients closed client connections, oldest first (for /connz?state=closed). */
+  java.util.Collection<Map<String, Object>> closedClients() {
+    return closedClients;
   }
 
   // ---- write batching: connections written during one read are flushed once at its end ----

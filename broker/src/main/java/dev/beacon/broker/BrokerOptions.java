@@ -38,7 +38,8 @@ public record BrokerOptions(
     Map<String, String> users,
     Duration authTimeout,
     Duration shutdownGrace,
-    int eventLoops) {
+    int eventLoops,
+    int maxClosedClients) {
 
   /** Reads and validates every {@code broker.*} key; throws {@link com.typesafe.config.ConfigException} on bad input. */
   public static BrokerOptions from(Config config) {
@@ -88,7 +89,8 @@ public record BrokerOptions(
         Map.copyOf(users),
         b.getDuration("auth.timeout"),
         b.getDuration("shutdown-grace"),
-        eventLoops(b.getInt("event-loops")));
+        eventLoops(b.getInt("event-loops")),
+        b.getInt("max-closed-clients"));
   }
 
   private static int eventLoops(int n) {

@@ -232,10 +232,10 @@ final class ClientConnection extends Conn {
     if (authTimer >= 0) {
       broker.vertx().cancelTimer(authTimer);
     }
+    broker.removeClient(this);
     for (Subscription s : subs.values().toArray(new Subscription[0])) {
       removeSub(s);
     }
-    broker.removeClient(this);
   }
 
   @Override

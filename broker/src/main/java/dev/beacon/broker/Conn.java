@@ -92,6 +92,7 @@ abstract class Conn implements Wire.Reader, Parser.Handler {
       case Protocol.ERR_AUTH_TIMEOUT -> "Authentication Timeout";
       case Protocol.ERR_STALE -> "Stale Connection";
       case Protocol.ERR_UNKNOWN_OP -> "Parse Error";
+      case Protocol.ERR_MAX_CONNECTIONS -> "Maximum Connections Exceeded";
       default -> "Protocol Violation";
     };
   }

@@ -177,63 +177,90 @@ final class Monitor {
     };
     list.sort(cmp);
     long now = System.currentTimeMillis();
+    String state = ctx.request().getParam("state", "open");
+    List<Map<String, Object>> all = new ArrayList<>();
+    if (!state.equals("closed")) {
+      for (ClientConnection c : list) {
+        all.add(describe(c, now, subs, detail));
+      }
+    }
+    if (state.equals("closed") || state.equals("any")) {
+      List<Map<String, Object>> closed = new ArrayList<>(broker.closedClients());
+      if (cidParam != null) {
+        closed.removeIf(c -> !String.valueOf(c.get("cid")).equals(cidParam));
+      }
+      if (sort.equals("stop")) {
+        closed.sort(Comparator.comparing((Map<String, Object> c) -> (String) c.get("stop")).reversed());
+      } else if (sort.equals("reason")) {
+        closed.sort(Comparator.comparing((Map<String, Object> c) -> (String) c.get("reason")));
+      }
+      all.addAll(closed);
+    }
     List<Object> conns = new ArrayList<>();
-    for (int i = offset; i < list.size() && conns.size() < limit; i++) {
-      ClientConnection c = list.get(i);
-      Map<String, Object> m = new LinkedHashMap<>();
-      m.put("cid", c.cid);
-      m.put("kind", "Client");
-      m.put("type", "nats");
-      m.put("ip", c.ip);
-      m.put("port", c.port);
-      m.put("start", Instant.ofEpochMilli(c.start).toString());
-      m.put("last_activity", Instant.ofEpochMilli(c.lastActivity).toString());
-      m.put("uptime", uptime(now - c.start));
-      m.put("idle", uptime(now - c.lastActivity));
-      m.put("pending_bytes", c.pendingBytes());
-      m.put("in_msgs", c.inMsgs);
-      m.put("out_msgs", c.outMsgs);
-      m.put("in_bytes", c.inBytes);
-      m.put("out_bytes", c.outBytes);
-      m.put("subscriptions", c.subs.size());
-      m.put("name", c.name);
-      m.put("lang", c.lang);
-      m.put("version", c.version);
-      if (!c.user.isEmpty()) {
-        m.put("authorized_user", c.user);
-      }
-      if (subs) {
-        List<Object> sl = new ArrayList<>();
-        for (Subscription s : c.subs.values()) {
-          if (detail) {
-            Map<String, Object> d = new LinkedHashMap<>();
-            d.put("subject", s.subject);
-            if (s.queue != null) {
-              d.put("qgroup", s.queue);
-            }
-            d.put("sid", s.sid);
-            d.put("msgs", s.delivered);
-            if (s.max > 0) {
-              d.put("max", s.max);
-            }
-            d.put("cid", c.cid);
-            sl.add(d);
-          } else {
-            sl.add(s.subject);
-          }
-        }
-        m.put(detail ? "subscriptions_list_detail" : "subscriptions_list", sl);
-      }
-      conns.add(m);
+    for (int i = offset; i < all.size() && conns.size() < limit; i++) {
+      conns.add(all.get(i));
     }
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("server_id", broker.serverId());
     m.put("now", Instant.now().toString());
     m.put("num_connections", conns.size());
-    m.put("total", list.size());
+    m.put("total", all.size());
     m.put("offset", offset);
     m.put("limit", limit);
     m.put("connections", conns);
+    return m;
+  }
+
+  /** One /connz entry (also kept, with stop and reason, for closed connections). */
+  static Map<String, Object> describe(ClientConnection c, long now, boolean subs, boolean detail) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("cid", c.cid);
+    m.put("kind", "Client");
+    m.put("type", "nats");
+    m.put("ip", c.ip);
+    m.put("port", c.port);
+    m.put("start", Instant.ofEpochMilli(c.start).toString());
+    m.put("last_activity", Instant.ofEpochMilli(c.lastActivity).toString());
+    m.put("uptime", uptime(now - c.start));
+    m.put("idle", uptime(now - c.lastActivity));
+    m.put("pending_bytes", c.closed ? 0 : c.pendingBytes());
+    m.put("in_msgs", c.inMsgs);
+    m.put("out_msgs", c.outMsgs);
+    m.put("in_bytes", c.inBytes);
+    m.put("out_bytes", c.outBytes);
+    m.put("subscriptions", c.subs.size());
+    m.put("name", c.name);
+    m.put("lang", c.lang);
+    m.put("version", c.version);
+    if (!c.user.isEmpty()) {
+      m.put("authorized_user", c.user);
+    }
+    if (subs) {
+      List<Object> sl = new ArrayList<>();
+      for (Subscription s : c.subs.values()) {
+        if (detail) {
+          Map<String, Object> d = new LinkedHashMap<>();
+          d.put("subject", s.subject);
+          if (s.queue != null) {
+            d.put("qgroup", s.queue);
+          }
+          d.put("sid", s.sid);
+          d.put("msgs", s.delivered);
+          if (s.max > 0) {
+            d.put("max", s.max);
+          }
+          d.put("cid", c.cid);
+          sl.add(d);
+        } else {
+          sl.add(s.subject);
+        }
+      }
+      m.put(detail ? "subscriptions_list_detail" : "subscriptions_list", sl);
+    }
+    if (c.closed) {
+      m.put("stop", Instant.ofEpochMilli(now).toString());
+      m.put("reason", c.closeReason);
+    }
     return m;
   }
 

@@ -117,6 +117,30 @@ class MonitorTest {
   }
 
   @Test
+  void closedConnectionsAreListedWithTheirReason() throws Exception {
+    try (RawConn bad = RawConn.connect(b.port(), "{\"verbose\":false,\"name\":\"bad-one\"}")) {
+      bad.send("PUBX\r\n").expectErr(Protocol.ERR_UNKNOWN_OP);
+      bad.expectClosed();
+    }
+    JsonNode closed = null;
+    long deadline = System.nanoTime() + 5_000_000_000L;
+    while (System.nanoTime() < deadline) {
+      closed = getJson("/connz?state=closed");
+      if (closed.path("total").asInt() > 0) {
+        break;
+      }
+      java.util.concurrent.locks.LockSupport.parkNanos(5_000_000); // poll interval
+    }
+    JsonNode last = closed.path("connections").get(closed.path("connections").size() - 1);
+    assertEquals("bad-one", last.path("name").asText());
+    assertEquals("Parse Error", last.path("reason").asText());
+    assertTrue(last.has("stop"));
+    // Open ones are not in state=closed, and state=any has both.
+    assertEquals(3, getJson("/connz").path("total").asInt());
+    assertEquals(3 + closed.path("total").asInt(), getJson("/connz?state=any").path("total").asInt());
+  }
+
+  @Test
   void subszRoutezHealthzAndMetrics() throws Exception {
     JsonNode s = getJson("/subsz");
     assertEquals(6, s.path("num_subscriptions").asInt());
