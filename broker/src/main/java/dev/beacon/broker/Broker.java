@@ -178,7 +178,7 @@ public final class Broker extends VerticleBase {
     vertx.setPeriodic(10, id -> {
       boolean flushed = true;
       for (Conn c : all) {
-        if (!c.wire.socket().isSsl() && c.wire.pendingBytes() > 0) {
+        if (c.wire.pendingBytes() > 0) {
           flushed = false;
         }
       }
