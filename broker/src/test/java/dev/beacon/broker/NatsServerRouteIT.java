@@ -80,8 +80,12 @@ class NatsServerRouteIT {
         Subscription sn = onNats.subscribe("to.nats.*");
         onNats.flush(Duration.ofSeconds(2));
         awaitFlow(onBroker, sn, "to.nats.x");
-        onBroker.publish("to.nats.y", "hi".getBytes(StandardCharsets.UTF_8));
-        assertEquals("to.nats.y", sn.nextMessage(Duration.ofSeconds(3)).getSubject());
+        onBroker.publish("to.nats.y", "r.y", new Headers().add("X-From", "beacon"), "hi".getBytes(StandardCharsets.UTF_8));
+        io.nats.client.Message fromBroker = sn.nextMessage(Duration.ofSeconds(3));
+        assertEquals("to.nats.y", fromBroker.getSubject());
+        assertEquals("r.y", fromBroker.getReplyTo());
+        assertEquals("beacon", fromBroker.getHeaders().getFirst("X-From"));
+        assertEquals("hi", new String(fromBroker.getData(), StandardCharsets.UTF_8));
         assertNull(sn.nextMessage(Duration.ofMillis(200)));
 
         // Request/reply across the two implementations.
