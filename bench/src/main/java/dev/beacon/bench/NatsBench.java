@@ -29,8 +29,12 @@ final class NatsBench {
     }
   }
 
-  /** One measured run: its figure and how many messages were published but never received. */
-  record Run(double value, double value2, long lost) {}
+  /**
+   * One measured run: its figure (and a second one for latency rows), how many messages were
+   * published but never received, and how many operations the run counted (messages published or
+   * delivered, round trips), which turns the server's CPU time into CPU per operation.
+   */
+  record Run(double value, double value2, long lost, long ops) {}
 
   private final String host;
   private final int pubPort;
@@ -84,7 +88,7 @@ final class NatsBench {
         sent += k[0];
       }
       pub.ping(DRAIN_TIMEOUT_MS);
-      return new Run(sent / ((System.nanoTime() - t0) / 1e9), 0, 0);
+      return new Run(sent / ((System.nanoTime() - t0) / 1e9), 0, 0, sent);
     }
   }
 
@@ -138,7 +142,7 @@ final class NatsBench {
       if (failure.get() != null) {
         System.err.println("bench: a subscriber connection failed: " + failure.get().getMessage());
       }
-      return new Run(delivered / ((t1 - t0) / 1e9), 0, lost);
+      return new Run(delivered / ((t1 - t0) / 1e9), 0, lost, delivered);
     } finally {
       conns.forEach(NatsConn::close);
       join(readers);
@@ -170,7 +174,7 @@ final class NatsBench {
       }
       check(failure);
       Arrays.sort(samples, 0, n);
-      return new Run(percentile(samples, n, 0.50) / 1e3, percentile(samples, n, 0.99) / 1e3, 0);
+      return new Run(percentile(samples, n, 0.50) / 1e3, percentile(samples, n, 0.99) / 1e3, 0, n);
     } finally {
       join(readers);
     }
@@ -186,9 +190,9 @@ final class NatsBench {
       responder.ping(DRAIN_TIMEOUT_MS);
       readers.add(reader(responder, failure));
       reqs.awaitReplies(routeTimeoutMs);
-      double rate = reqs.run(seconds);
+      double[] rateAndCount = reqs.run(seconds);
       check(failure);
-      return new Run(rate, 0, 0);
+      return new Run(rateAndCount[0], 0, 0, (long) rateAndCount[1]);
     } finally {
       join(readers);
     }

@@ -80,8 +80,9 @@ final class NatsRows {
           try {
             NatsBench.Run r = e.getValue().run(t.bench(), warmup ? warmupSeconds : measureSeconds);
             if (!warmup) {
+              double serverCpu = cpu(t.pids()) - cpu0;
               runs.get(t.server()).get(e.getKey()).add(new double[] {r.value(), r.value2(), r.lost(),
-                  cpu(t.pids()) - cpu0, Proc.cpuSeconds(SELF) - self0});
+                  serverCpu, Proc.cpuSeconds(SELF) - self0, r.ops() > 0 ? serverCpu * 1e9 / r.ops() : Double.NaN});
             }
           } catch (NatsBench.NoRouteException nr) {
             skipped.put(t.server(), "cluster not formed: " + nr.getMessage());
@@ -124,7 +125,7 @@ final class NatsRows {
       }
       for (int i = 0; i < names.length; i++) {
         double[] median = median(passes, i);
-        results.value(section, names[i], t.server(), median[i], median[3], lost,
+        results.value(section, names[i], t.server(), median[i], median[3], median[5], lost,
             String.format(Locale.ROOT, "client CPU %.2f s", median[4]));
       }
     }

@@ -72,13 +72,15 @@ final class Report {
 
   private static void natsTable(List<Results.Line> lines, String section, Map<String, String> rows, String refName,
       PrintStream out) {
-    out.printf("| row | issue figure (Go client) | %s | Beacon | Beacon/ref | CPU s ref | CPU s Beacon | lost ref / Beacon |%n", refName);
+    out.printf("| row | issue figure (Go client) | %s | Beacon | Beacon/ref | CPU s ref / Beacon | server CPU per op ref / Beacon | lost ref / Beacon |%n",
+        refName);
     out.println("|---|---|---|---|---|---|---|---|");
     for (Map.Entry<String, String> r : rows.entrySet()) {
       Results.Line ref = find(lines, section, r.getKey(), "ref");
       Results.Line beacon = find(lines, section, r.getKey(), "beacon");
-      out.printf("| %s | %s | %s | %s | %s | %s | %s | %s |%n", r.getValue(), ISSUE_FIGURES.getOrDefault(section + "|" + r.getKey(), "-"),
-          cell(ref), cell(beacon), ratio(beacon, ref), cpu(ref), cpu(beacon), lost(ref) + " / " + lost(beacon));
+      out.printf("| %s | %s | %s | %s | %s | %s / %s | %s / %s | %s / %s |%n", r.getValue(),
+          ISSUE_FIGURES.getOrDefault(section + "|" + r.getKey(), "-"), cell(ref), cell(beacon), ratio(beacon, ref),
+          cpu(ref), cpu(beacon), perOp(ref), perOp(beacon), lost(ref), lost(beacon));
     }
     out.println();
   }
@@ -112,6 +114,16 @@ final class Report {
 
   private static String cpu(Results.Line l) {
     return l == null || !l.measured() || Double.isNaN(l.cpu()) ? "-" : String.format(Locale.ROOT, "%.2f", l.cpu());
+  }
+
+  /** Server CPU per counted operation: "850 ns", "31 us". */
+  private static String perOp(Results.Line l) {
+    if (l == null || !l.measured() || Double.isNaN(l.cpuPerOp())) {
+      return "-";
+    }
+    double ns = l.cpuPerOp();
+    return ns >= 10_000 ? String.format(Locale.ROOT, "%.0f us", ns / 1e3)
+        : ns >= 1_000 ? String.format(Locale.ROOT, "%.1f us", ns / 1e3) : String.format(Locale.ROOT, "%.0f ns", ns);
   }
 
   private static String lost(Results.Line l) {

@@ -116,8 +116,8 @@ final class Requesters implements AutoCloseable {
     }
   }
 
-  /** Runs for {@code seconds}; returns completed requests per second. */
-  double run(double seconds) throws IOException {
+  /** Runs for {@code seconds}; returns completed requests per second and the number completed. */
+  double[] run(double seconds) throws IOException {
     long t0 = System.nanoTime();
     long deadline = t0 + (long) (seconds * 1e9);
     long base = 0;
@@ -152,7 +152,7 @@ final class Requesters implements AutoCloseable {
       done += c.msgs;
       c.ch.keyFor(selector).interestOps(SelectionKey.OP_READ);
     }
-    return done / ((t1 - t0) / 1e9);
+    return new double[] {done / ((t1 - t0) / 1e9), done};
   }
 
   private void poll(long deadline, String what) throws IOException {

@@ -13,14 +13,16 @@ import java.util.Locale;
 
 /**
  * The results file shared by every step of one bench/run: one tab-separated line per figure,
- * {@code section row server value cpu-seconds lost note}. Value is a number, FAIL or SKIP.
+ * {@code section row server value cpu-seconds cpu-ns-per-op lost note}. Value is a number, FAIL
+ * or SKIP; cpu-ns-per-op is the server CPU time divided by the operations the row counted.
  */
 final class Results {
   static final String FAIL = "FAIL";
   static final String SKIP = "SKIP";
 
   /** One figure; {@code value} is NaN when the row failed or was skipped ({@code status} says which). */
-  record Line(String section, String row, String server, String status, double value, double cpu, long lost, String note) {
+  record Line(String section, String row, String server, String status, double value, double cpu, double cpuPerOp,
+      long lost, String note) {
     boolean measured() {
       return status.isEmpty();
     }
@@ -33,23 +35,28 @@ final class Results {
   }
 
   void value(String section, String row, String server, double value, double cpu, long lost) throws IOException {
-    value(section, row, server, value, cpu, lost, "");
+    value(section, row, server, value, cpu, Double.NaN, lost, "");
   }
 
   /** A measured figure; zero, negative or non-finite values are recorded as failures, never as figures. */
-  void value(String section, String row, String server, double value, double cpu, long lost, String note)
-      throws IOException {
+  void value(String section, String row, String server, double value, double cpu, double cpuPerOp, long lost,
+      String note) throws IOException {
     if (Double.isNaN(value) || Double.isInfinite(value) || value <= 0) {
       failed(section, row, server, "measured " + value);
       return;
     }
     append(String.join("\t", section, row, server, String.format(Locale.ROOT, "%.3f", value),
-        Double.isNaN(cpu) ? "-" : String.format(Locale.ROOT, "%.2f", cpu), Long.toString(lost), clean(note)) + "\n");
+        number(cpu, "%.2f"), number(cpuPerOp, "%.1f"), Long.toString(lost), clean(note)) + "\n");
+  }
+
+  private static String number(double v, String format) {
+    return Double.isNaN(v) || Double.isInfinite(v) ? "-" : String.format(Locale.ROOT, format, v);
   }
 
   /** A figure that describes a run (a registry size); the report uses the note as its label. */
   void described(String section, String row, String server, double value, String note) throws IOException {
-    append(String.join("\t", section, row, server, String.format(Locale.ROOT, "%.3f", value), "-", "0", clean(note)) + "\n");
+    append(String.join("\t", section, row, server, String.format(Locale.ROOT, "%.3f", value), "-", "-", "0", clean(note))
+        + "\n");
   }
 
   /** Row-id prefix -> note of the lines whose row ends with {@code suffix}, in file order. */
@@ -64,11 +71,11 @@ final class Results {
   }
 
   void failed(String section, String row, String server, String why) throws IOException {
-    append(String.join("\t", section, row, server, FAIL, "-", "0", clean(why)) + "\n");
+    append(String.join("\t", section, row, server, FAIL, "-", "-", "0", clean(why)) + "\n");
   }
 
   void skipped(String section, String row, String server, String why) throws IOException {
-    append(String.join("\t", section, row, server, SKIP, "-", "0", clean(why)) + "\n");
+    append(String.join("\t", section, row, server, SKIP, "-", "-", "0", clean(why)) + "\n");
   }
 
   private static String clean(String s) {
@@ -96,12 +103,13 @@ final class Results {
 
   static Line parse(String l) throws IOException {
     String[] f = l.split("\t", -1);
-    if (f.length != 7) {
+    if (f.length != 8) {
       throw new IOException("bad results line: " + l);
     }
     boolean number = !f[3].equals(FAIL) && !f[3].equals(SKIP);
     double value = number ? Double.parseDouble(f[3]) : Double.NaN;
     double cpu = f[4].equals("-") ? Double.NaN : Double.parseDouble(f[4]);
-    return new Line(f[0], f[1], f[2], number ? "" : f[3], value, cpu, Long.parseLong(f[5]), f[6]);
+    double perOp = f[5].equals("-") ? Double.NaN : Double.parseDouble(f[5]);
+    return new Line(f[0], f[1], f[2], number ? "" : f[3], value, cpu, perOp, Long.parseLong(f[6]), f[7]);
   }
 }

@@ -29,10 +29,10 @@ class ReportTest {
   void ratioIsBeaconOverReference() throws IOException {
     Path f = dir.resolve("r.tsv");
     Results r = new Results(f);
-    r.value("broker", "pub16", "ref", 4_000_000, 2.5, 0);
-    r.value("broker", "pub16", "beacon", 6_000_000, 1.5, 0);
+    r.value("broker", "pub16", "ref", 4_000_000, 2.5, 850, 0, "");
+    r.value("broker", "pub16", "beacon", 6_000_000, 1.5, 31_000, 0, "");
     String out = report(f, 0);
-    assertTrue(out.contains("| publish-only 16 B (msgs/s) | ~8.0M | 4.00M | 6.00M | 1.50x | 2.50 | 1.50 | 0 / 0 |"), out);
+    assertTrue(out.contains("| publish-only 16 B (msgs/s) | ~8.0M | 4.00M | 6.00M | 1.50x | 2.50 / 1.50 | 850 ns / 31 us | 0 / 0 |"), out);
   }
 
   @Test
