@@ -17,7 +17,7 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
- * nsqlookupd's HTTP API (V1 envelope) plus /metrics and long-poll /lookup. The route table is
+ * nsqlookupd's HTTP API (V1 envelope) plus /metrics and long-poll /lookup and /nodes. The route table is
  * {@link #routes}; 404, 405, OPTIONS and redirects follow httprouter v1.3.0 as nsqlookupd uses it.
  * Answers that do not change between requests (/lookup per topic, /topics, /nodes) are kept
  * serialized and rebuilt only when the registry's version for them moves or a timeout flips.
@@ -73,7 +73,8 @@ final class HttpApi implements Handler<HttpServerRequest> {
   HttpApi(Vertx vertx, RegistrationDb db, LookupdOptions options) {
     this.db = db;
     this.options = options;
-    this.longPolls = new LongPolls(vertx, options.maxLookupWaiters(), options.maxLookupWait(), this::answerLookup);
+    this.longPolls = new LongPolls(vertx, options.maxLookupWaiters(), options.maxLookupWait());
+    db.onNodesChanged(() -> longPolls.changed(LongPolls.NODES));
     routes();
     String[] names = new String[routes.size()];
     for (Route r : routes.values()) {
@@ -90,7 +91,7 @@ final class HttpApi implements Handler<HttpServerRequest> {
     get("/lookup", true, this::lookup);
     get("/topics", false, (req, q) -> json(req, topics()));
     get("/channels", true, this::channels);
-    get("/nodes", false, (req, q) -> json(req, nodes()));
+    get("/nodes", false, this::nodes);
     get("/metrics", false, (req, q) -> req.response().putHeader(CONTENT_TYPE, PROM_TYPE)
         .end(metrics.render(db, longPolls.waiting())));
     post("/topic/create", this::createTopic);
@@ -196,27 +197,43 @@ final class HttpApi implements Handler<HttpServerRequest> {
     if (topic == null) {
       throw new ApiError(400, Errors.MISSING_ARG_TOPIC);
     }
-    String wait = q.get("wait");
-    String since = q.get("version");
-    if (wait != null && since != null && !topic.equals("*")) {
-      long waitNanos = longPolls.parseWait(wait);
-      if (waitNanos < 0) {
-        throw new ApiError(400, Errors.INVALID_ARG_WAIT);
-      }
-      long version;
-      try {
-        version = Long.parseLong(since);
-      } catch (NumberFormatException e) {
-        throw new ApiError(400, Errors.INVALID_ARG_VERSION);
-      }
-      if (version == db.version(topic) && waitNanos > 0) {
-        if (!longPolls.park(req, topic, waitNanos)) {
-          throw new ApiError(503, Errors.TOO_MANY_WAITERS);
-        }
+    if (!topic.equals("*")) {
+      long waitNanos = pollWait(q, db.version(topic));
+      if (waitNanos > 0) {
+        park(req, topic, waitNanos, r -> answerLookup(r, topic));
         return;
       }
     }
     answerLookup(req, topic);
+  }
+
+  /**
+   * A long poll's wait (ours): the asked wait, clamped, when q has both wait and version and the
+   * answer's current version is still that version; otherwise 0, to answer at once.
+   */
+  private long pollWait(Map<String, String> q, long current) throws ApiError {
+    String wait = q.get("wait");
+    String since = q.get("version");
+    if (wait == null || since == null) {
+      return 0;
+    }
+    long waitNanos = longPolls.parseWait(wait);
+    if (waitNanos < 0) {
+      throw new ApiError(400, Errors.INVALID_ARG_WAIT);
+    }
+    long version;
+    try {
+      version = Long.parseLong(since);
+    } catch (NumberFormatException e) {
+      throw new ApiError(400, Errors.INVALID_ARG_VERSION);
+    }
+    return version == current ? waitNanos : 0;
+  }
+
+  private void park(HttpServerRequest req, Object key, long waitNanos, Handler<HttpServerRequest> answer) throws ApiError {
+    if (!longPolls.park(req, key, waitNanos, answer::handle)) {
+      throw new ApiError(503, Errors.TOO_MANY_WAITERS);
+    }
   }
 
   private void answerLookup(HttpServerRequest req, String topic) {
@@ -315,6 +332,34 @@ final class HttpApi implements Handler<HttpServerRequest> {
       Json.strings(sb, t == null ? List.of() : t.channels.keySet());
     }
     json(req, Buffer.buffer(sb.append('}').toString()));
+  }
+
+  /**
+   * /nodes, and its long poll (ours): /nodes?wait=D&version=V. The route does not take parameters
+   * in nsqlookupd, so a query that does not parse is ignored rather than refused.
+   */
+  private void nodes(HttpServerRequest req, Map<String, String> unused) throws ApiError {
+    String raw = req.query();
+    if (raw != null) {
+      Map<String, String> q;
+      try {
+        q = Query.parse(raw);
+      } catch (Query.Invalid e) {
+        q = Map.of();
+      }
+      long waitNanos = pollWait(q, db.nodesVersion());
+      if (waitNanos > 0) {
+        park(req, LongPolls.NODES, waitNanos, this::answerNodes);
+        return;
+      }
+    }
+    answerNodes(req);
+  }
+
+  private void answerNodes(HttpServerRequest req) {
+    Buffer body = nodes();
+    req.response().putHeader(X_LOOKUP_VERSION, Long.toString(db.nodesVersion()));
+    json(req, body);
   }
 
   private Buffer nodes() {
@@ -447,6 +492,6 @@ final class HttpApi implements Handler<HttpServerRequest> {
 
   /** Told by the registry that a topic's /lookup answer may have changed. */
   void topicChanged(String topic) {
-    longPolls.topicChanged(topic);
+    longPolls.changed(topic);
   }
 }

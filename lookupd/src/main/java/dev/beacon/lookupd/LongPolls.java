@@ -10,41 +10,45 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 
 /**
- * Parked {@code /lookup?topic=T&wait=D&version=V} requests (push discovery, nsq #1162; ours).
- * A poll is answered when its topic changes, when its wait ends, and never after its client has
- * gone. Their number is bounded. Runs on the verticle's event loop.
+ * Parked long polls (push discovery, nsq #1162; ours): {@code /lookup?topic=T&wait=D&version=V}
+ * keyed by the topic name, {@code /nodes?wait=D&version=V} keyed by {@link #NODES}. A poll is
+ * answered when its key changes, when its wait ends, and never after its client has gone. Their
+ * number is bounded (both kinds together). Runs on the verticle's event loop.
  */
 final class LongPolls {
 
+  /** The key of /nodes polls; never equal to a topic name (a String). */
+  static final Object NODES = new Object();
+
   private static final class Waiter {
     final HttpServerRequest req;
-    final String topic;
+    final Object key;
+    /** Answers the request with the key's current state. */
+    final Consumer<HttpServerRequest> answer;
     long timer;
 
-    Waiter(HttpServerRequest req, String topic) {
+    Waiter(HttpServerRequest req, Object key, Consumer<HttpServerRequest> answer) {
       this.req = req;
-      this.topic = topic;
+      this.key = key;
+      this.answer = answer;
     }
   }
 
   private final Vertx vertx;
   private final int max;
   private final long maxWaitNanos;
-  /** Answers a request with the topic's current /lookup state. */
-  private final BiConsumer<HttpServerRequest, String> answer;
-  private final Map<String, List<Waiter>> waiters = new HashMap<>();
-  private final Set<String> changed = new LinkedHashSet<>();
+  private final Map<Object, List<Waiter>> waiters = new HashMap<>();
+  private final Set<Object> changed = new LinkedHashSet<>();
   private boolean flushScheduled;
   private int waiting;
 
-  LongPolls(Vertx vertx, int max, Duration maxWait, BiConsumer<HttpServerRequest, String> answer) {
+  LongPolls(Vertx vertx, int max, Duration maxWait) {
     this.vertx = vertx;
     this.max = max;
     this.maxWaitNanos = maxWait.toNanos();
-    this.answer = answer;
   }
 
   /** "500ms", "30s", "2m" or bare seconds, clamped to max-lookup-wait; -1 when it does not parse. */
@@ -66,17 +70,20 @@ final class LongPolls {
     return nanos < 0 ? -1 : Math.min(nanos, maxWaitNanos);
   }
 
-  /** Parks req until topic changes or waitNanos pass; false when too many polls are parked already. */
-  boolean park(HttpServerRequest req, String topic, long waitNanos) {
+  /**
+   * Parks req until key changes or waitNanos pass, then calls answer; false when too many polls are
+   * parked already.
+   */
+  boolean park(HttpServerRequest req, Object key, long waitNanos, Consumer<HttpServerRequest> answer) {
     if (waiting >= max) {
       return false;
     }
-    Waiter w = new Waiter(req, topic);
-    waiters.computeIfAbsent(topic, k -> new ArrayList<>(2)).add(w);
+    Waiter w = new Waiter(req, key, answer);
+    waiters.computeIfAbsent(key, k -> new ArrayList<>(2)).add(w);
     waiting++;
     w.timer = vertx.setTimer(Math.max(1, waitNanos / 1_000_000), id -> {
       if (unpark(w) && !w.req.response().closed()) {
-        answer.accept(w.req, w.topic);
+        w.answer.accept(w.req);
       }
     });
     req.response().closeHandler(v -> {
@@ -88,26 +95,27 @@ final class LongPolls {
   }
 
   private boolean unpark(Waiter w) {
-    List<Waiter> list = waiters.get(w.topic);
+    List<Waiter> list = waiters.get(w.key);
     if (list == null || !list.remove(w)) {
       return false;
     }
     if (list.isEmpty()) {
-      waiters.remove(w.topic);
+      waiters.remove(w.key);
     }
     waiting--;
     return true;
   }
 
   /**
-   * The registry says topic's answer may have changed. Waiters are answered on the next turn of
-   * the event loop, once the whole change (a disconnect touches many registrations) is applied.
+   * The registry says key's answer (a topic's /lookup, or /nodes) may have changed. Waiters are
+   * answered on the next turn of the event loop, once the whole change (a disconnect touches many
+   * registrations) is applied.
    */
-  void topicChanged(String topic) {
-    if (!waiters.containsKey(topic)) {
+  void changed(Object key) {
+    if (!waiters.containsKey(key)) {
       return;
     }
-    changed.add(topic);
+    changed.add(key);
     if (!flushScheduled) {
       flushScheduled = true;
       vertx.runOnContext(v -> flush());
@@ -116,10 +124,10 @@ final class LongPolls {
 
   private void flush() {
     flushScheduled = false;
-    List<String> topics = new ArrayList<>(changed);
+    List<Object> keys = new ArrayList<>(changed);
     changed.clear();
-    for (String topic : topics) {
-      List<Waiter> list = waiters.remove(topic);
+    for (Object key : keys) {
+      List<Waiter> list = waiters.remove(key);
       if (list == null) {
         continue;
       }
@@ -127,7 +135,7 @@ final class LongPolls {
         waiting--;
         vertx.cancelTimer(w.timer);
         if (!w.req.response().closed()) {
-          answer.accept(w.req, topic);
+          w.answer.accept(w.req);
         }
       }
     }

@@ -57,7 +57,7 @@ final class Metrics {
     for (int i = 0; i < routes.length; i++) {
       sb.append("lookupd_http_requests_total{route=\"").append(routes[i]).append("\"} ").append(requests[i]).append('\n');
     }
-    gauge(sb, "lookupd_lookup_waiters", "Long polls on /lookup waiting for a change.");
+    gauge(sb, "lookupd_lookup_waiters", "Long polls on /lookup and /nodes waiting for a change.");
     sb.append("lookupd_lookup_waiters ").append(waiters).append('\n');
     return sb.toString();
   }

@@ -57,6 +57,7 @@ final class RegistrationDb {
   private final long inactiveTimeout;
   private final long tombstoneLifetime;
   private final Consumer<String> topicChanged;
+  private Runnable nodesListener = () -> { };
 
   private final HashMap<String, Topic> topics = new HashMap<>();
   /** The ("client", "", "") registration: every identified peer, sorted by id. */
@@ -80,6 +81,11 @@ final class RegistrationDb {
     this.topicChanged = topicChanged;
   }
 
+  /** listener is told whenever the /nodes answer may have changed (its version moved). */
+  void onNodesChanged(Runnable listener) {
+    this.nodesListener = listener;
+  }
+
   long now() {
     return clock.getAsLong();
   }
@@ -90,7 +96,7 @@ final class RegistrationDb {
   void identify(PeerInfo peer) {
     peer.lastUpdate = now();
     clients.put(peer.id, peer);
-    nodesVersion = ++sequence;
+    nodesChanged();
   }
 
   /** PING after IDENTIFY: the heartbeat. A peer that was hidden as inactive reappears everywhere. */
@@ -99,7 +105,7 @@ final class RegistrationDb {
     boolean wasInactive = now - peer.lastUpdate > inactiveTimeout;
     peer.lastUpdate = now;
     if (wasInactive) {
-      nodesVersion = ++sequence;
+      nodesChanged();
       for (String t : peer.topics.keySet()) {
         changed(topics.get(t));
       }
@@ -130,7 +136,7 @@ final class RegistrationDb {
       topic.producers.put(peer.id, p);
       peer.topics.put(topicName, p);
       topicProducers++;
-      nodesVersion = ++sequence;
+      nodesChanged();
       changed = true;
     }
     if (changed) {
@@ -177,7 +183,7 @@ final class RegistrationDb {
     if (clients.remove(peer.id) == null) {
       return;
     }
-    nodesVersion = ++sequence;
+    nodesChanged();
     for (Channel channel : List.copyOf(peer.channels)) {
       removeProducer(peer, channel);
       changed(channel.topic);
@@ -207,7 +213,7 @@ final class RegistrationDb {
     if (topic.producers.remove(peer.id) != null) {
       peer.topics.remove(topic.name);
       topicProducers--;
-      nodesVersion = ++sequence;
+      nodesChanged();
     }
     if (topic.registered && topic.producers.isEmpty() && Names.isEphemeral(topic.name)) {
       unregisterTopic(topic);
@@ -243,7 +249,7 @@ final class RegistrationDb {
       topicProducers--;
     }
     topic.producers.clear();
-    nodesVersion = ++sequence;
+    nodesChanged();
     if (topic.registered) {
       unregisterTopic(topic);
     }
@@ -295,7 +301,7 @@ final class RegistrationDb {
       }
     }
     if (any) {
-      nodesVersion = ++sequence;
+      nodesChanged();
       changed(topic);
     }
   }
@@ -469,6 +475,12 @@ final class RegistrationDb {
     topic.registered = false;
     topicRegistrations--;
     topicsVersion = ++sequence;
+  }
+
+  /** The /nodes answer may have changed: a new version, and the listener is told. */
+  private void nodesChanged() {
+    nodesVersion = ++sequence;
+    nodesListener.run();
   }
 
   private void changed(Topic topic) {

@@ -546,6 +546,68 @@ class LookupdTest {
   }
 
   @Test
+  void nodesLongPollAnswersAsSoonAsTheNodeSetChanges() throws Exception {
+    HttpResponse<String> first = f.get("/nodes");
+    assertEquals("{\"producers\":[]}", first.body());
+    CompletableFuture<HttpResponse<String>> poll = getAsync("/nodes?wait=15s&version=" + version(first));
+    awaitWaiters(1);
+    assertFalse(poll.isDone());
+    try (TestPeer p = f.connect()) {
+      p.identify();
+      HttpResponse<String> joined = poll.get(5, TimeUnit.SECONDS);
+      assertEquals(200, joined.statusCode());
+      assertEquals(1, json(joined.body()).get("producers").size());
+      assertTrue(Long.parseLong(version(joined)) > Long.parseLong(version(first)));
+      assertEquals(version(joined), version(f.get("/nodes")));
+
+      CompletableFuture<HttpResponse<String>> next = getAsync("/nodes?wait=15s&version=" + version(joined));
+      awaitWaiters(1);
+      f.post("/topic/create?topic=unrelated"); // not in /nodes: the poll stays parked
+      awaitWaiters(1);
+      p.command("REGISTER t");
+      HttpResponse<String> registered = next.get(5, TimeUnit.SECONDS);
+      assertEquals(json("[\"t\"]"), json(registered.body()).get("producers").get(0).get("topics"));
+      awaitWaiters(0);
+    }
+  }
+
+  @Test
+  void nodesLongPollTimesOutWithTheCurrentAnswerAndStaleVersionAnswersAtOnce() throws Exception {
+    HttpResponse<String> first = f.get("/nodes");
+    long start = System.nanoTime();
+    HttpResponse<String> same = f.get("/nodes?wait=300ms&version=" + version(first));
+    long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+    assertTrue(ms >= 250, "answered after " + ms + " ms");
+    assertEquals(first.body(), same.body());
+    assertEquals(version(first), version(same));
+    start = System.nanoTime();
+    HttpResponse<String> stale = f.get("/nodes?wait=10s&version=" + (Long.parseLong(version(first)) + 1));
+    assertTrue(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) < 2000);
+    assertEquals(first.body(), stale.body());
+    assertEquals(400, f.get("/nodes?wait=forever&version=1").statusCode());
+    assertEquals("{\"message\":\"INVALID_ARG_VERSION\"}", f.get("/nodes?wait=1s&version=x").body());
+    // nsqlookupd's /nodes reads no parameters: a malformed query is ignored, not refused
+    assertEquals(first.body(), f.get("/nodes?a=1;b=2").body());
+  }
+
+  @Test
+  void nodesAndLookupLongPollsShareTheWaiterBound() throws Exception {
+    try (LookupdFixture small = new LookupdFixture(Map.of("max-lookup-waiters", 1))) {
+      String v = small.get("/nodes").headers().firstValue("x-lookupd-version").orElseThrow();
+      CompletableFuture<HttpResponse<String>> parked = small.http.sendAsync(HttpRequest.newBuilder(
+          URI.create("http://127.0.0.1:" + small.lookupd.httpPort() + "/nodes?wait=10s&version=" + v)).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertTrue(small.pollGet("/metrics", b -> b.contains("lookupd_lookup_waiters 1\n")).contains("lookupd_lookup_waiters 1\n"));
+      assertEquals(503, small.get("/lookup?topic=x&wait=10s&version=0").statusCode());
+      assertEquals(503, small.get("/nodes?wait=10s&version=" + v).statusCode());
+      try (TestPeer p = small.connect()) {
+        p.identify();
+        assertEquals(200, parked.get(5, TimeUnit.SECONDS).statusCode());
+      }
+    }
+  }
+
+  @Test
   void garbageOnTheHttpPortLeavesTheDaemonUp() throws IOException {
     // a client that connects to the HTTP port and sends garbage gets a 400 from Vert.x, and the daemon stays up
     try (Socket s = new Socket("127.0.0.1", f.lookupd.httpPort())) {

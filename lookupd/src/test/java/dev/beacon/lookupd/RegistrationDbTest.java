@@ -59,6 +59,31 @@ class RegistrationDbTest {
   }
 
   @Test
+  void nodesListenerIsToldExactlyWhenTheNodesAnswerMayChange() {
+    AtomicLong told = new AtomicLong();
+    db.onNodesChanged(told::incrementAndGet);
+    long v = db.nodesVersion();
+    PeerInfo a = identified("a:1");
+    assertEquals(1, told.get());
+    db.register(a, "t", "c");
+    assertEquals(2, told.get(), "first producer of a topic");
+    db.register(a, "t", "d");
+    db.register(a, "t", null);
+    db.createTopic("other");
+    db.createChannel("t", "e");
+    db.ping(a);
+    assertEquals(2, told.get(), "channels, /topic/create and an active peer's PING leave /nodes alone");
+    db.tombstone("t", "10.0.0.3:4151");
+    assertEquals(3, told.get(), "tombstone");
+    advance(INACTIVE.plusSeconds(1));
+    db.ping(a);
+    assertEquals(4, told.get(), "an inactive peer comes back");
+    db.disconnect(a);
+    assertTrue(told.get() >= 5, "disconnect (once per registration it removes; long polls coalesce them)");
+    assertTrue(db.nodesVersion() > v);
+  }
+
+  @Test
   void registerAddsTopicAndChannelIdempotently() {
     PeerInfo a = identified("a:1");
     db.register(a, "t", "c");
