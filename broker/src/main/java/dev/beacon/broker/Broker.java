@@ -82,7 +82,17 @@ public final class Broker extends VerticleBase {
   @Override
   public Future<?> start() {
     context = vertx.getOrCreateContext();
-    advertiseHost = advertiseHost();
+    // Class loading, JFR registration and the hostname lookup block: a worker does them first.
+    return vertx.executeBlocking(() -> {
+      Warmup.run();
+      return advertiseHost();
+    }).compose(host -> {
+      advertiseHost = host;
+      return listenAll();
+    });
+  }
+
+  private Future<?> listenAll() {
     routeServer = vertx.createNetServer(netOptions(options.cluster()));
     routeServer.connectHandler(routes::accept);
     httpServer = vertx.createHttpServer();

@@ -34,14 +34,15 @@ import org.junit.jupiter.api.Timeout;
  * The packaged jars as users run them (failsafe, after package): lookupd plus three brokers given
  * only --lookupd-tcp-address form one cluster; a broker killed with SIGKILL leaves it cleanly.
  */
-@Timeout(90)
+@Timeout(240)
 class ClusterProcessIT {
   private static final Path LOOKUPD_JAR = Path.of("..", "lookupd", "target", "lookupd.jar");
   private static final Path BROKER_JAR = Path.of("target", "broker.jar");
   private static final Pattern LOOKUPD_READY = Pattern.compile("lookupd: ready, tcp [^ ]+:(\\d+) http [^ ]+:(\\d+).*");
   private static final Pattern BROKER_READY =
       Pattern.compile("broker: ready, .*clients on [^ ]+:(\\d+), monitoring on [^ ]+:(\\d+), routes on [^ ]+:(\\d+).*");
-  private static final Duration WAIT = Duration.ofSeconds(20);
+  // Generous for a loaded 2-core CI box: four JVMs start at once here; the conditions are unchanged.
+  private static final Duration WAIT = Duration.ofSeconds(60);
 
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
   private final List<Process> processes = new ArrayList<>();
