@@ -86,7 +86,8 @@ final class LookupdBench {
         throw new IOException("expected " + peers.registrations() + " OK answers, counted " + peers.oks());
       }
       if (timed) {
-        results.value("lookupd", size + "|register", "beacon", peers.registrations() / (nanos / 1e9), cpu, 0);
+        results.value("lookupd", size + "|register", "beacon", peers.registrations() / (nanos / 1e9), cpu,
+          cpu * 1e9 / peers.registrations(), 0, "");
       }
       peers.hold(PING_INTERVAL_MS);
       String topic = Registrar.topicName(0, 0, distinct);
@@ -105,10 +106,10 @@ final class LookupdBench {
               Wrk.run(shape[0], shape[1], warmup, url);
             }
             double c0 = Proc.cpuSeconds(pid);
-            double rate = Wrk.run(shape[0], shape[1], measure, url);
+            Wrk.Summary w = Wrk.run(shape[0], shape[1], measure, url);
             double c = Proc.cpuSeconds(pid) - c0;
             peers.check();
-            results.value("lookupd", row, "beacon", rate, c, 0);
+            results.value("lookupd", row, "beacon", w.rate(), c, c * 1e9 / w.requests(), 0, "");
           } catch (IOException e) {
             results.failed("lookupd", row, "beacon", e.getMessage());
             ok = false;
@@ -135,8 +136,8 @@ final class LookupdBench {
   /** The lookupd table: one block of rows per registry size, in the order the sizes were run. */
   static void table(List<Results.Line> all, PrintStream out) {
     List<Results.Line> lines = Report.section(all, "lookupd");
-    out.println("| registry | row | nsqlookupd (issue figure, same machine) | Beacon | Beacon/ref | Beacon vs small registry | lookupd CPU s |");
-    out.println("|---|---|---|---|---|---|---|");
+    out.println("| registry | row | nsqlookupd (issue figure, same machine) | Beacon | Beacon/ref | Beacon vs small registry | lookupd CPU s | lookupd CPU per request or REGISTER |");
+    out.println("|---|---|---|---|---|---|---|---|");
     Map<String, String> sizes = Results.notes(lines, "|registry");
     for (Map.Entry<String, String> size : sizes.entrySet()) {
       String desc = size.getValue();
@@ -156,9 +157,9 @@ final class LookupdBench {
             && !metric.equals("rss") && !metric.equals("register")) {
           vsSmall = String.format(Locale.ROOT, "%.2fx", l.value() / small.value());
         }
-        out.printf("| %s | %s | %s | %s | %s | %s | %s |%n", desc, label(metric), ref == null ? "-" : ref[1],
+        out.printf("| %s | %s | %s | %s | %s | %s | %s | %s |%n", desc, label(metric), ref == null ? "-" : ref[1],
             Report.cell(l), ratio, vsSmall,
-            l.measured() && !Double.isNaN(l.cpu()) ? String.format(Locale.ROOT, "%.2f", l.cpu()) : "-");
+            l.measured() && !Double.isNaN(l.cpu()) ? String.format(Locale.ROOT, "%.2f", l.cpu()) : "-", Report.perOp(l));
       }
     }
     out.println();

@@ -117,7 +117,7 @@ final class Report {
   }
 
   /** Server CPU per counted operation: "850 ns", "31 us". */
-  private static String perOp(Results.Line l) {
+  static String perOp(Results.Line l) {
     if (l == null || !l.measured() || Double.isNaN(l.cpuPerOp())) {
       return "-";
     }

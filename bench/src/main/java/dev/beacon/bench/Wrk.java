@@ -17,8 +17,11 @@ final class Wrk {
 
   private Wrk() {}
 
-  /** Requests/s of a {@code seconds}-long run; any non-2xx answer or socket error fails the run. */
-  static double run(int threads, int connections, int seconds, String url) throws IOException {
+  /** wrk's summary: requests/s and the number of requests completed. */
+  record Summary(double rate, long requests) {}
+
+  /** A {@code seconds}-long run; any non-2xx answer or socket error fails the run. */
+  static Summary run(int threads, int connections, int seconds, String url) throws IOException {
     Process p = new ProcessBuilder(List.of(BINARY, "-t" + threads, "-c" + connections, "-d" + seconds + "s",
         "--timeout", "10s", url)).redirectErrorStream(true).start();
     String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -35,7 +38,7 @@ final class Wrk {
     return parse(output);
   }
 
-  static double parse(String output) throws IOException {
+  static Summary parse(String output) throws IOException {
     Matcher bad = NON_2XX.matcher(output);
     if (bad.find()) {
       throw new IOException("wrk saw " + bad.group(1) + " non-2xx answers");
@@ -49,9 +52,10 @@ final class Wrk {
     if (!total.find() || !rate.find()) {
       throw new IOException("no wrk summary in: " + output.trim());
     }
-    if (Long.parseLong(total.group(1)) == 0) {
+    long requests = Long.parseLong(total.group(1));
+    if (requests == 0) {
       throw new IOException("wrk completed no request");
     }
-    return Double.parseDouble(rate.group(1));
+    return new Summary(Double.parseDouble(rate.group(1)), requests);
   }
 }

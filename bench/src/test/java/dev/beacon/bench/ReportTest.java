@@ -65,7 +65,7 @@ class ReportTest {
     r.described("lookupd", "shared|registry", "beacon", 300, LookupdBench.describe(100, 100, 2, false));
     r.value("lookupd", "shared|lookup.c1", "beacon", 69_000, 4, 0);
     String out = report(f, 0);
-    assertTrue(out.contains("| 10 brokers x 10 shared topics x 2 channels | /lookup req/s, wrk -t1 -c1 | ~69k | 138k | 2.00x | - |"), out);
+    assertTrue(out.contains("| 10 brokers x 10 shared topics x 2 channels | /lookup req/s, wrk -t1 -c1 | ~69k | 138k | 2.00x | - | 4.00 | - |"), out);
     assertTrue(out.contains("| 100 brokers x 100 shared topics x 2 channels | /lookup req/s, wrk -t1 -c1 | - | 69k | - | 0.50x |"), out);
   }
 

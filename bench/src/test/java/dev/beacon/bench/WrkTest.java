@@ -22,7 +22,8 @@ class WrkTest {
 
   @Test
   void readsRequestsPerSecond() throws IOException {
-    assertEquals(95962.40, Wrk.parse(OK), 1e-6);
+    assertEquals(95962.40, Wrk.parse(OK).rate(), 1e-6);
+    assertEquals(479812, Wrk.parse(OK).requests());
   }
 
   @Test
