@@ -1,6 +1,7 @@
 package dev.beacon.broker;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.beacon.common.HostPort;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -20,7 +21,11 @@ final class RouteConnection extends Conn {
   String remoteName = "";
   boolean remoteHeaders;
   List<String> connectUrls = List.of();
+  /** The route address the remote advertised in its INFO (host, port), or null. */
+  HostPort advertised;
   boolean registered;
+  /** Set when a duplicate route to the same server replaced this one: interest changes go there. */
+  RouteConnection replacedBy;
   private boolean connectReceived;
   private boolean infoReceived;
   private final Map<String, Subscription> learned = new HashMap<>();
@@ -137,6 +142,9 @@ final class RouteConnection extends Conn {
     remoteName = info.path("server_name").asText(id);
     remoteHeaders = info.path("headers").asBoolean(false);
     connectUrls = urls(info);
+    String host = info.path("host").asText("");
+    int port = info.path("port").asInt(0);
+    advertised = host.isEmpty() || port <= 0 || port > 65535 ? null : new HostPort(host, port);
     if (peer != null) {
       peer.serverId = id;
     }
@@ -196,6 +204,12 @@ final class RouteConnection extends Conn {
   @Override
   public void onRouteSub(String account, String subject, String queue, int weight) {
     requireConnect();
+    if (replacedBy != null) {
+      if (!replacedBy.closed) {
+        replacedBy.onRouteSub(account, subject, queue, weight);
+      }
+      return;
+    }
     if (!registered || !Protocol.ACCOUNT.equals(account)) {
       return;
     }
@@ -219,6 +233,12 @@ final class RouteConnection extends Conn {
   @Override
   public void onRouteUnsub(String account, String subject, String queue) {
     requireConnect();
+    if (replacedBy != null) {
+      if (!replacedBy.closed) {
+        replacedBy.onRouteUnsub(account, subject, queue);
+      }
+      return;
+    }
     if (!Protocol.ACCOUNT.equals(account)) {
       return;
     }
@@ -232,9 +252,42 @@ final class RouteConnection extends Conn {
   @Override
   public void onMsg(Parser p) {
     requireConnect();
-    if (registered) {
+    if (registered || replacedBy != null) {
       broker.deliver.process(this, p);
     }
+  }
+
+  // ---- replacing a duplicate route ----
+
+  /**
+   * Takes over what {@code old} (a route to the same server) learned, in one event-loop task: the
+   * new entries are in the Sublist before the old ones leave it, so the remote's interest is never
+   * missing. What the remote sends again on this route is idempotent.
+   */
+  void adopt(RouteConnection old) {
+    for (Map.Entry<String, Subscription> e : old.learned.entrySet()) {
+      Subscription o = e.getValue();
+      if (!learned.containsKey(e.getKey())) {
+        Subscription s = new Subscription(this, o.subject, o.queue, null);
+        s.weight = o.weight;
+        learned.put(e.getKey(), s);
+        broker.sublist.insert(s);
+      }
+      o.closed = true;
+      broker.sublist.remove(o);
+    }
+    old.learned.clear();
+  }
+
+  /**
+   * Replaced by {@code by}: no longer sent to; what still arrives (messages in flight, interest
+   * changes) is handled for {@code graceMillis}, then the connection closes. Both servers pick the
+   * same survivor, so the remote stops using this one as soon as it registers the other.
+   */
+  void retire(RouteConnection by, long graceMillis) {
+    replacedBy = by;
+    registered = false;
+    broker.vertx().setTimer(Math.max(1, graceMillis), id -> close("Duplicate Route"));
   }
 
   // ---- outbound ----

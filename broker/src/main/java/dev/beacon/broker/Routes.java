@@ -127,7 +127,7 @@ final class Routes {
     if (stopped || !p.wanted || p.self || p.conn != null) {
       return;
     }
-    if (p.serverId != null && byId.containsKey(p.serverId)) {
+    if (covered(p)) {
       return; // redialled when that route closes
     }
     client.connect(p.addr.port(), p.addr.host()).onComplete(ar -> {
@@ -136,7 +136,7 @@ final class Routes {
         return;
       }
       NetSocket socket = ar.result();
-      if (stopped || !p.wanted) {
+      if (stopped || !p.wanted || covered(p)) {
         socket.close();
         return;
       }
@@ -145,6 +145,30 @@ final class Routes {
       handshaking.add(rc);
       rc.start();
     });
+  }
+
+  /**
+   * A registered route already reaches the server at {@code p}'s address: known by the server id
+   * last seen there, or by the route address a route advertised in its INFO (the peer dialled us
+   * first). Dialling again would only make a duplicate route.
+   */
+  private boolean covered(Peer p) {
+    if (p.serverId != null && byId.containsKey(p.serverId)) {
+      return true;
+    }
+    for (RouteConnection r : registered) {
+      if (p.addr.equals(r.advertised)) {
+        p.serverId = r.remoteId;
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** The server id last seen at route address {@code addr}, or null (tests). */
+  String peerServerId(HostPort addr) {
+    Peer p = peers.get(addr);
+    return p == null ? null : p.serverId;
   }
 
   private void schedule(Peer p) {
@@ -170,14 +194,22 @@ final class Routes {
     rc.start();
   }
 
-  /** Registers a route whose INFO arrived; false when it lost to an existing duplicate (then closed). */
+  /**
+   * Registers a route whose INFO arrived; false when it lost to an existing duplicate (then closed).
+   * Duplicates come only from truly simultaneous handshakes (a peer whose route already reaches us
+   * is not dialled, see {@link #covered}); both servers keep the one solicited by the lower server
+   * id. When the newcomer wins, it adopts the old route's interest before the old one is retired.
+   */
   boolean register(RouteConnection rc) {
     handshaking.remove(rc);
     RouteConnection existing = byId.get(rc.remoteId);
     if (existing != null && existing != rc) {
+      broker.stats.duplicateRoutes++;
       if (solicitor(rc).compareTo(solicitor(existing)) < 0) {
+        broker.log(existing + " replaced by duplicate " + rc);
         unregister(existing);
-        existing.close("Duplicate Route");
+        rc.adopt(existing);
+        existing.retire(rc, broker.options().routeDuplicateGrace().toMillis());
       } else {
         broker.log(rc + " duplicate route closed");
         rc.close("Duplicate Route");
@@ -188,6 +220,10 @@ final class Routes {
     registered = byId.values().toArray(new RouteConnection[0]);
     if (rc.peer != null) {
       rc.peer.attempts = 0;
+    }
+    Peer at = rc.advertised == null ? null : peers.get(rc.advertised);
+    if (at != null && at.serverId == null) {
+      at.serverId = rc.remoteId;
     }
     connectUrlsChanged();
     return true;

@@ -12,4 +12,6 @@ final class Stats {
   long slowConsumerClients;
   long slowConsumerRoutes;
   long staleConnections;
+  /** Route handshakes that found a route to the same server already registered. */
+  long duplicateRoutes;
 }

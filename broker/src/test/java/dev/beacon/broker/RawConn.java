@@ -23,7 +23,12 @@ final class RawConn implements AutoCloseable {
   private boolean eof;
 
   RawConn(int port) throws IOException {
-    socket = new Socket("127.0.0.1", port);
+    this(new Socket("127.0.0.1", port));
+  }
+
+  /** Wraps a socket the test accepted (the test playing a server the broker dials). */
+  RawConn(Socket accepted) throws IOException {
+    socket = accepted;
     socket.setTcpNoDelay(true);
     in = socket.getInputStream();
     out = socket.getOutputStream();
