@@ -62,7 +62,8 @@ public final class Broker extends VerticleBase {
   private int clientPort = -1;
   private NetServer routeServer;
   private HttpServer httpServer;
-  private Cluster cluster;
+  /** Set once on the owning loop when the listeners accept; read by tests from other threads. */
+  private volatile Cluster cluster;
   private String advertiseHost;
   private boolean shuttingDown;
 
@@ -354,6 +355,11 @@ public final class Broker extends VerticleBase {
 
   public String serverName() {
     return serverName;
+  }
+
+  /** The cluster membership, or null before the listeners accept (and without lookupds: idle). */
+  public Cluster cluster() {
+    return cluster;
   }
 
   /** The context that owns all broker state; call the broker only on it. */

@@ -66,6 +66,7 @@ public record BrokerOptions(
     if (maxControlLine < 32) {
       throw new IllegalArgumentException("max-control-line: " + maxControlLine + " (expected: >= 32)");
     }
+    dev.beacon.broker.cluster.Cluster.validate(config);
     return new BrokerOptions(
         config,
         HostPort.parse(b.getString("listen")),

@@ -21,6 +21,14 @@ public final class Cluster {
     this.membership = new Membership(hostOf(broker), ClusterOptions.from(config));
   }
 
+  /**
+   * Reads and checks the cluster settings of {@code config} (the {@code broker} block), so that a
+   * bad value fails before any listener starts; throws IllegalArgumentException or ConfigException.
+   */
+  public static void validate(Config config) {
+    ClusterOptions.from(config);
+  }
+
   /** Called by the broker on its own context once its listeners accept. */
   public Future<Void> start() {
     return membership.start();

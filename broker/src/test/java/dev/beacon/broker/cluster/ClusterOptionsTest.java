@@ -34,4 +34,14 @@ class ClusterOptionsTest {
     assertThrows(IllegalArgumentException.class, () -> options("broker.lookupd-max-response-size = 10"));
     assertThrows(IllegalArgumentException.class, () -> options("broker.lookupd-tcp-address = [\"nohost\"]"));
   }
+
+  @Test
+  void brokerOptionsRejectABadClusterSettingBeforeAnyListenerStarts() {
+    // BrokerOptions.from is what Main runs before it creates a Broker: no listener exists yet.
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> dev.beacon.broker.BrokerOptions.of("broker.discovery-poll-interval = 0s"));
+    assertEquals("broker.discovery-poll-interval: 0ms (expected: > 0)", e.getMessage());
+    assertThrows(IllegalArgumentException.class,
+        () -> dev.beacon.broker.BrokerOptions.of("broker.lookupd-tcp-address = [\"nohost\"]"));
+  }
 }

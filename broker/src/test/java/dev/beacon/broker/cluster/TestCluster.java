@@ -90,19 +90,14 @@ final class TestCluster implements AutoCloseable {
     return r.statusCode() == 200 ? new JsonObject(r.body()) : new JsonObject().put("http_status", r.statusCode());
   }
 
-  /**
-   * The route peers a broker's discovery last handed it. The Broker keeps its Cluster in a private
-   * field with no accessor, so the test reads it reflectively (one place; see the report).
-   */
+  /** The route peers a broker's discovery last handed it. */
   Set<dev.beacon.common.HostPort> routePeers(String broker) throws Exception {
     PeerDiscovery d = discovery(broker);
     return d == null ? Set.of() : d.peers();
   }
 
   PeerDiscovery discovery(String broker) throws Exception {
-    java.lang.reflect.Field f = Broker.class.getDeclaredField("cluster");
-    f.setAccessible(true);
-    Cluster c = (Cluster) f.get(brokers.get(broker));
+    Cluster c = brokers.get(broker).cluster();
     return c == null ? null : c.membership().discovery();
   }
 
