@@ -1,5 +1,6 @@
 package dev.beacon.lookupd;
 
+import io.netty.buffer.Unpooled;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -7,7 +8,10 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.internal.buffer.BufferInternal;
 
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -167,6 +171,16 @@ final class HttpApi implements Handler<HttpServerRequest> {
         .putHeader(HttpHeaders.LOCATION, q == null ? r.path : r.path + "?" + q).end();
   }
 
+  /**
+   * A cached answer's bytes, off-heap. Netty writes a direct buffer to the socket as it is; a heap
+   * buffer (what Buffer.buffer makes) is first copied into a direct one, on every request. The
+   * memory is the JDK's, freed by the GC once no cache entry and no pending write holds it.
+   */
+  private static Buffer cachedBody(CharSequence json) {
+    byte[] bytes = json.toString().getBytes(StandardCharsets.UTF_8);
+    return BufferInternal.buffer(Unpooled.wrappedBuffer(ByteBuffer.allocateDirect(bytes.length).put(bytes).flip()));
+  }
+
   private void fail(HttpServerRequest req, ApiError e) {
     Buffer body = errorBodies.computeIfAbsent(e.code, c -> Buffer.buffer("{\"message\":\"" + c + "\"}"));
     req.response().setStatusCode(e.status);
@@ -265,7 +279,7 @@ final class HttpApi implements Handler<HttpServerRequest> {
         producer(sb, producers.get(i)).append('}');
       }
       sb.append("]}");
-      c = new Cached(Buffer.buffer(sb.toString()), t.version, validUntil);
+      c = new Cached(cachedBody(sb), t.version, validUntil);
       t.cache = c;
     }
     json(req, c.body);
@@ -313,7 +327,7 @@ final class HttpApi implements Handler<HttpServerRequest> {
     if (c == null || c.version != db.topicsVersion()) {
       StringBuilder sb = new StringBuilder(16 + db.topicRegistrations() * 16).append("{\"topics\":");
       Json.strings(sb, db.topicNames()).append('}');
-      c = new Cached(Buffer.buffer(sb.toString()), db.topicsVersion(), Long.MAX_VALUE);
+      c = new Cached(cachedBody(sb), db.topicsVersion(), Long.MAX_VALUE);
       topicsCache = c;
     }
     return c.body;
@@ -393,7 +407,7 @@ final class HttpApi implements Handler<HttpServerRequest> {
         validUntil = Math.min(validUntil, p.lastUpdate + options.inactiveProducerTimeout().toNanos() + 1);
       }
       sb.append("]}");
-      c = new Cached(Buffer.buffer(sb.toString()), db.nodesVersion(), validUntil);
+      c = new Cached(cachedBody(sb), db.nodesVersion(), validUntil);
       nodesCache = c;
     }
     return c.body;
