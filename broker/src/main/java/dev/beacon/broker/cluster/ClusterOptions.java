@@ -17,6 +17,7 @@ record ClusterOptions(
     Duration reconnectBackoffMax,
     int lookupdMaxResponseSize,
     Duration discoveryPollInterval,
+    Duration discoveryLongPollWait,
     int discoveryMaxResponseSize,
     Duration discoveryVarzTtl,
     Duration discoveryPeerExpiry) {
@@ -33,6 +34,7 @@ record ClusterOptions(
         c.getDuration("lookupd-reconnect-backoff-max"),
         Math.toIntExact(c.getBytes("lookupd-max-response-size")),
         c.getDuration("discovery-poll-interval"),
+        c.getDuration("discovery-long-poll-wait"),
         Math.toIntExact(c.getBytes("discovery-max-response-size")),
         c.getDuration("discovery-varz-ttl"),
         c.getDuration("discovery-peer-expiry"));
@@ -46,6 +48,7 @@ record ClusterOptions(
     positive("lookupd-dial-timeout", lookupdDialTimeout);
     positive("lookupd-reconnect-backoff-min", reconnectBackoffMin);
     positive("discovery-poll-interval", discoveryPollInterval);
+    positive("discovery-long-poll-wait", discoveryLongPollWait);
     positive("discovery-peer-expiry", discoveryPeerExpiry);
     if (reconnectBackoffMax.compareTo(reconnectBackoffMin) < 0) {
       throw new IllegalArgumentException("broker.lookupd-reconnect-backoff-max: " + reconnectBackoffMax.toMillis()

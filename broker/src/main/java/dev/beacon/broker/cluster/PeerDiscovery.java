@@ -32,6 +32,8 @@ final class PeerDiscovery {
   private static final System.Logger LOG = System.getLogger(PeerDiscovery.class.getName());
   /** Asks nsqlookupd for its v1 envelope (spec lookupd.md 3.2); both envelopes are accepted. */
   private static final String ACCEPT_V1 = "application/vnd.nsq; version=1.0";
+  /** Beacon lookupd's answer header with the node set's version; nsqlookupd sends none. */
+  static final String VERSION_HEADER = "X-Lookupd-Version";
   /** The /varz field by which a Beacon broker tells itself apart from a nats-server or an nsqd. */
   static final String BEACON_MARKER = "beacon";
 
@@ -47,6 +49,12 @@ final class PeerDiscovery {
   private static final class Listing {
     Map<Node, String> nodes = Map.of();
     boolean polling;
+    /** The node-set version of the last answer (a Beacon lookupd), else null: plain polling. */
+    String version;
+  }
+
+  /** An HTTP answer: the JSON body and the {@link #VERSION_HEADER} value (null when absent or malformed). */
+  private record Answer(JsonObject body, String version) {
   }
 
   private final Vertx vertx;
@@ -119,39 +127,69 @@ final class PeerDiscovery {
     publish();
   }
 
+  /**
+   * One GET /nodes. A Beacon lookupd (its answers carry {@link #VERSION_HEADER}) is long-polled:
+   * {@code ?wait=..&version=V} parks until the node set changes, and the next long poll goes out
+   * as soon as the answer is in, so a joining broker is known within one round trip. A real
+   * nsqlookupd (no header) is polled every discovery-poll-interval, as before.
+   */
   private void poll(HostPort lookupd, Listing listing) {
-    getJson(lookupd.host(), lookupd.port(), "/nodes").onComplete(ar -> {
+    String asked = listing.version;
+    long wait = longPollWaitMillis();
+    String uri = asked == null ? "/nodes" : "/nodes?wait=" + wait + "ms&version=" + asked;
+    long idle = options.lookupdResponseTimeout().toMillis() + (asked == null ? 0 : wait);
+    long sent = System.nanoTime();
+    getJson(lookupd.host(), lookupd.port(), uri, idle).onComplete(ar -> {
       listing.polling = false;
       if (stopped) {
         return;
       }
       if (ar.failed()) {
+        listing.version = null; // the next poll (timer) is a plain one
         LOG.log(System.Logger.Level.DEBUG, "lookupd(" + lookupd + "): GET /nodes failed: " + ar.cause().getMessage());
         return;
       }
-      Map<Node, String> nodes = nodes(ar.result());
-      if (nodes == null) {
-        LOG.log(System.Logger.Level.WARNING, "lookupd(" + lookupd + "): /nodes answer has no producers list");
-        return;
+      listing.version = ar.result().version();
+      onNodes(lookupd, listing, ar.result().body());
+      // Poll again at once after a change or a wait that ran out; an early answer with the same
+      // version (a lookupd that does not park) waits for the timer instead of spinning.
+      String now = listing.version;
+      boolean waitedOut = System.nanoTime() - sent >= wait * 500_000L;
+      if (now != null && (!now.equals(asked) || waitedOut) && listings.get(lookupd) == listing) {
+        listing.polling = true;
+        poll(lookupd, listing);
       }
-      for (Map.Entry<Node, String> e : nodes.entrySet()) {
-        String before = listing.nodes.get(e.getKey());
-        Varz known = varz.get(e.getKey());
-        if (before != null && !before.equals(e.getValue()) && known != null) {
-          // Same node, new lookupd connection: it may have restarted with another route port. Ask
-          // again now, but keep routing to what we knew until the answer (a lookupd restart
-          // reconnects every node, and must not drop a single route).
-          varz.put(e.getKey(), new Varz(known.route, System.nanoTime() - options.discoveryVarzTtl().toNanos() - 1));
-        }
-      }
-      listing.nodes = nodes;
-      lastAnswer = System.nanoTime();
-      for (Node node : nodes.keySet()) {
-        lastListed.put(node, lastAnswer);
-        fetchVarzIfStale(node);
-      }
-      publish();
     });
+  }
+
+  /** The long-poll wait: discovery-long-poll-wait, but under half the peer expiry so listings stay fresh. */
+  private long longPollWaitMillis() {
+    return Math.max(1, Math.min(options.discoveryLongPollWait().toMillis(), options.discoveryPeerExpiry().toMillis() / 2));
+  }
+
+  private void onNodes(HostPort lookupd, Listing listing, JsonObject body) {
+    Map<Node, String> nodes = nodes(body);
+    if (nodes == null) {
+      LOG.log(System.Logger.Level.WARNING, "lookupd(" + lookupd + "): /nodes answer has no producers list");
+      return;
+    }
+    for (Map.Entry<Node, String> e : nodes.entrySet()) {
+      String before = listing.nodes.get(e.getKey());
+      Varz known = varz.get(e.getKey());
+      if (before != null && !before.equals(e.getValue()) && known != null) {
+        // Same node, new lookupd connection: it may have restarted with another route port. Ask
+        // again now, but keep routing to what we knew until the answer (a lookupd restart
+        // reconnects every node, and must not drop a single route).
+        varz.put(e.getKey(), new Varz(known.route, System.nanoTime() - options.discoveryVarzTtl().toNanos() - 1));
+      }
+    }
+    listing.nodes = nodes;
+    lastAnswer = System.nanoTime();
+    for (Node node : nodes.keySet()) {
+      lastListed.put(node, lastAnswer);
+      fetchVarzIfStale(node);
+    }
+    publish();
   }
 
   /** The nodes of a /nodes answer (v1 body, or the pre-1.0 {@code data} envelope), or null if it is not one. */
@@ -186,7 +224,8 @@ final class PeerDiscovery {
       return;
     }
     fetching.add(node);
-    getJson(node.broadcastAddress(), node.httpPort(), "/varz").onComplete(ar -> {
+    getJson(node.broadcastAddress(), node.httpPort(), "/varz", options.lookupdResponseTimeout().toMillis())
+        .map(Answer::body).onComplete(ar -> {
       fetching.remove(node);
       if (stopped) {
         return;
@@ -250,15 +289,18 @@ final class PeerDiscovery {
   }
 
   /** GET with a bounded body; fails on a non-200 status, a body over the limit, or bad JSON. */
-  private Future<JsonObject> getJson(String host, int port, String uri) {
+  private Future<Answer> getJson(String host, int port, String uri, long idleTimeoutMillis) {
     RequestOptions request = new RequestOptions()
         .setMethod(HttpMethod.GET).setHost(host).setPort(port).setURI(uri)
         .putHeader(HttpHeaders.ACCEPT, ACCEPT_V1)
         .setConnectTimeout(options.lookupdDialTimeout().toMillis())
-        .setIdleTimeout(options.lookupdResponseTimeout().toMillis());
+        .setIdleTimeout(idleTimeoutMillis);
     int max = options.discoveryMaxResponseSize();
     return http.request(request).compose(req -> req.send()).compose(resp -> {
-      Promise<JsonObject> result = Promise.promise();
+      Promise<Answer> result = Promise.promise();
+      String version = resp.getHeader(VERSION_HEADER);
+      String token = version != null && !version.isEmpty() && version.length() <= 20
+          && version.chars().allMatch(Character::isDigit) ? version : null;
       Buffer body = Buffer.buffer();
       resp.exceptionHandler(result::tryFail);
       resp.handler(chunk -> {
@@ -275,7 +317,7 @@ final class PeerDiscovery {
           return;
         }
         try {
-          result.tryComplete(new JsonObject(body));
+          result.tryComplete(new Answer(new JsonObject(body), token));
         } catch (RuntimeException e) {
           result.tryFail("not a JSON object");
         }

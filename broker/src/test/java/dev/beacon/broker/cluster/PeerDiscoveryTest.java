@@ -58,6 +58,48 @@ class PeerDiscoveryTest {
     }
   }
 
+  /**
+   * A lookupd's /nodes with Beacon's long poll: every answer carries X-Lookupd-Version; a request
+   * with wait and the current version is parked until {@link #setNodes} changes the set.
+   */
+  private final class LongPollLookupd {
+    private final java.util.concurrent.atomic.AtomicLong version = new java.util.concurrent.atomic.AtomicLong(1);
+    private volatile String body = nodes();
+    private final java.util.Queue<io.vertx.core.http.HttpServerResponse> parked = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    final List<String> uris = new CopyOnWriteArrayList<>();
+    final HttpServer server;
+
+    LongPollLookupd() throws Exception {
+      server = vertx.createHttpServer().requestHandler(req -> {
+        uris.add(req.uri());
+        String v = req.getParam("version");
+        if (req.getParam("wait") != null && String.valueOf(version.get()).equals(v)) {
+          parked.add(req.response());
+        } else {
+          answer(req.response());
+        }
+      });
+      server.listen(0, "127.0.0.1").await(5, TimeUnit.SECONDS);
+      servers.add(server);
+    }
+
+    private void answer(io.vertx.core.http.HttpServerResponse r) {
+      r.putHeader("X-Lookupd-Version", String.valueOf(version.get())).putHeader("Content-Type", "application/json").end(body);
+    }
+
+    void setNodes(String nodes) {
+      body = nodes;
+      version.incrementAndGet();
+      for (io.vertx.core.http.HttpServerResponse r; (r = parked.poll()) != null; ) {
+        answer(r);
+      }
+    }
+
+    HostPort address() {
+      return new HostPort("127.0.0.1", server.actualPort());
+    }
+  }
+
   @BeforeEach
   void setUp() {
     vertx = Vertx.vertx();
@@ -113,6 +155,28 @@ class PeerDiscoveryTest {
       }
       Thread.sleep(10);
     }
+  }
+
+  @Test
+  void aBeaconLookupdIsLongPolledSoANewBrokerIsKnownFasterThanThePollInterval() throws Exception {
+    LongPollLookupd lookupd = new LongPollLookupd();
+    FakeHttp b = new FakeHttp();
+    b.bodies.put("/varz", varz("B", 6001));
+    FakeHttp c = new FakeHttp();
+    c.bodies.put("/varz", varz("C", 6002));
+    lookupd.setNodes(nodes(node("127.0.0.1", 1, b.port())));
+    start(1, "broker.discovery-poll-interval = 30s", List.of(lookupd.address()));
+    context.runOnContext(v -> discovery.pollAll()); // as Membership does after IDENTIFY
+    await("B", () -> last().equals(Set.of(new HostPort("127.0.0.1", 6001))));
+    await("a parked long poll", () -> lookupd.parked.size() == 1);
+
+    long joined = System.nanoTime();
+    lookupd.setNodes(nodes(node("127.0.0.1", 1, b.port()), node("127.0.0.1", 2, c.port())));
+    await("C", () -> last().contains(new HostPort("127.0.0.1", 6002)));
+    long tookMs = (System.nanoTime() - joined) / 1_000_000;
+    assertTrue(tookMs < 3_000, "C known after " + tookMs + " ms; the poll interval is 30 s");
+    assertEquals("/nodes", lookupd.uris.get(0), "the first request is a plain nsqlookupd /nodes");
+    assertTrue(lookupd.uris.get(1).matches("/nodes\\?wait=\\d+ms&version=2"), lookupd.uris.toString());
   }
 
   @Test
