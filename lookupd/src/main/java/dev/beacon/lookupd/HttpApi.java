@@ -1,5 +1,6 @@
 package dev.beacon.lookupd;
 
+import dev.beacon.common.NsqNames;
 import io.netty.buffer.Unpooled;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
@@ -487,7 +488,7 @@ final class HttpApi implements Handler<HttpServerRequest> {
     if (topic == null) {
       throw new ApiError(400, Errors.MISSING_ARG_TOPIC);
     }
-    if (!Names.isValid(topic)) {
+    if (!NsqNames.isValid(topic)) {
       throw new ApiError(400, Errors.INVALID_ARG_TOPIC);
     }
     return topic;
@@ -498,7 +499,7 @@ final class HttpApi implements Handler<HttpServerRequest> {
     if (channel == null) {
       throw new ApiError(400, Errors.MISSING_ARG_CHANNEL);
     }
-    if (!Names.isValid(channel)) {
+    if (!NsqNames.isValid(channel)) {
       throw new ApiError(400, Errors.INVALID_ARG_CHANNEL);
     }
     return channel;

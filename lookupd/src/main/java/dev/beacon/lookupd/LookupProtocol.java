@@ -1,5 +1,6 @@
 package dev.beacon.lookupd;
 
+import dev.beacon.common.NsqNames;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -193,11 +194,11 @@ final class LookupProtocol implements FrameParser.Handler {
       throw ProtocolException.fatal(Errors.E_INVALID, verb + Errors.INSUFFICIENT_PARAMS);
     }
     String topic = params[1];
-    if (!Names.isValid(topic)) {
+    if (!NsqNames.isValid(topic)) {
       throw ProtocolException.fatal(Errors.E_BAD_TOPIC, Errors.topicNotValid(verb, topic));
     }
     String channel = params.length >= 3 && !params[2].isEmpty() ? params[2] : null;
-    if (channel != null && !Names.isValid(channel)) {
+    if (channel != null && !NsqNames.isValid(channel)) {
       throw ProtocolException.fatal(Errors.E_BAD_CHANNEL, Errors.channelNotValid(verb, channel));
     }
     return channel;

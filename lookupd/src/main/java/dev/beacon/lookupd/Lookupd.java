@@ -1,6 +1,7 @@
 package dev.beacon.lookupd;
 
 import dev.beacon.common.HostPort;
+import dev.beacon.common.NettyWarmup;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
@@ -20,6 +21,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.LongSupplier;
 
 /**
@@ -62,17 +64,19 @@ public final class Lookupd extends VerticleBase {
     warmUp();
   }
 
-  private static final java.util.concurrent.atomic.AtomicBoolean WARM = new java.util.concurrent.atomic.AtomicBoolean();
+  private static final AtomicBoolean WARM = new AtomicBoolean();
 
   /**
    * Runs the TCP command path on a throwaway registry, once per JVM and off the event loop. A cold
    * JVM took 0.9 s to answer its first IDENTIFY (Jackson's start-up plus the interpreter), and nsqd
-   * gives each answer 1 s before it drops the connection.
+   * gives each answer 1 s before it drops the connection. Netty's first direct chunk is made here too
+   * ({@link NettyWarmup}), so its JFR set-up does not block the event loop at the first connection.
    */
   private static void warmUp() {
     if (!WARM.compareAndSet(false, true)) {
       return;
     }
+    NettyWarmup.run();
     byte[] body = "{\"broadcast_address\":\"warm\",\"hostname\":\"warm\",\"http_port\":1,\"tcp_port\":2,\"version\":\"1.3.0\"}"
         .getBytes(StandardCharsets.UTF_8);
     RegistrationDb db = new RegistrationDb(WALL_CLOCK, 1, 1, topic -> { });

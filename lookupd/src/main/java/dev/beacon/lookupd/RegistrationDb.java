@@ -1,5 +1,6 @@
 package dev.beacon.lookupd;
 
+import dev.beacon.common.NsqNames;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -166,7 +167,7 @@ final class RegistrationDb {
         if (channel.producers.remove(peer.id) != null) {
           peer.channels.remove(channel);
           channelProducers--;
-          if (channel.producers.isEmpty() && Names.isEphemeral(channel.name)) {
+          if (channel.producers.isEmpty() && NsqNames.isEphemeral(channel.name)) {
             it.remove();
             channelRegistrations--;
           }
@@ -202,7 +203,7 @@ final class RegistrationDb {
       peer.channels.remove(channel);
       channelProducers--;
     }
-    if (channel.producers.isEmpty() && Names.isEphemeral(channel.name)) {
+    if (channel.producers.isEmpty() && NsqNames.isEphemeral(channel.name)) {
       if (channel.topic.channels.remove(channel.name) != null) {
         channelRegistrations--;
       }
@@ -215,7 +216,7 @@ final class RegistrationDb {
       topicProducers--;
       nodesChanged();
     }
-    if (topic.registered && topic.producers.isEmpty() && Names.isEphemeral(topic.name)) {
+    if (topic.registered && topic.producers.isEmpty() && NsqNames.isEphemeral(topic.name)) {
       unregisterTopic(topic);
     }
   }
