@@ -27,13 +27,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 class NatsServerRouteIT {
 
   private static void await(RunningBroker b, Callable<Boolean> c) throws Exception {
-    long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-    while (!b.onContext(c)) {
-      if (System.nanoTime() > deadline) {
-        fail("condition not met in time");
-      }
-      java.util.concurrent.locks.LockSupport.parkNanos(2_000_000); // poll interval
-    }
+    b.await(Duration.ofSeconds(15), c);
   }
 
   private static Connection connect(String url) throws Exception {

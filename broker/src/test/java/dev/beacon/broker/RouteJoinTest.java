@@ -24,13 +24,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 class RouteJoinTest {
 
   private static void await(RunningBroker b, Callable<Boolean> c) throws Exception {
-    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-    while (!b.onContext(c)) {
-      if (System.nanoTime() > deadline) {
-        fail("condition not met in time");
-      }
-      java.util.concurrent.locks.LockSupport.parkNanos(2_000_000); // poll interval
-    }
+    b.await(Duration.ofSeconds(20), c);
   }
 
   private static HostPort route(RunningBroker b) {

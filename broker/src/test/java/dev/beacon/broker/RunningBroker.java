@@ -3,6 +3,7 @@ package dev.beacon.broker;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -55,6 +56,17 @@ final class RunningBroker implements AutoCloseable {
       }
     });
     return f.get(5, TimeUnit.SECONDS);
+  }
+
+  /** Polls {@code condition} on the broker's context every 2 ms until it holds; fails after {@code within}. */
+  void await(Duration within, Callable<Boolean> condition) throws Exception {
+    long deadline = System.nanoTime() + within.toNanos();
+    while (!onContext(condition)) {
+      if (System.nanoTime() > deadline) {
+        org.junit.jupiter.api.Assertions.fail("condition not met in time");
+      }
+      java.util.concurrent.locks.LockSupport.parkNanos(2_000_000);
+    }
   }
 
   @Override
