@@ -4,12 +4,16 @@ package dev.beacon.lookupd;
 final class Errors {
   private Errors() {}
 
-  // TCP (framed, always fatal: the connection closes after the frame, as in nsqlookupd).
+  // TCP (framed; fatal, so the connection closes after the frame as in nsqlookupd, unless marked otherwise).
   static final String E_BAD_PROTOCOL = "E_BAD_PROTOCOL";
   static final String E_INVALID = "E_INVALID";
   static final String E_BAD_BODY = "E_BAD_BODY";
   static final String E_BAD_TOPIC = "E_BAD_TOPIC";
   static final String E_BAD_CHANNEL = "E_BAD_CHANNEL";
+  /** Ours: sent to a connection beyond max-connections, which is then closed. */
+  static final String E_TOO_MANY_CONNECTIONS = "E_TOO_MANY_CONNECTIONS";
+  /** Ours, and not fatal: nsqd ignores the answer to a REGISTER, so closing would only make it reconnect and retry. */
+  static final String E_TOO_MANY_REGISTRATIONS = "E_TOO_MANY_REGISTRATIONS";
 
   static final String MUST_IDENTIFY = "client must IDENTIFY";
   static final String IDENTIFY_AGAIN = "cannot IDENTIFY again";
@@ -23,6 +27,14 @@ final class Errors {
   static final String BODY_INVALID_SIZE = "IDENTIFY invalid body size ";
   /** Ours (nsqlookupd reads lines without a bound). */
   static final String LINE_TOO_LONG = "command line longer than ";
+
+  static String tooManyConnections(int max) {
+    return "more than " + max + " TCP connections";
+  }
+
+  static String tooManyRegistrations(int max) {
+    return "more than " + max + " registrations for this peer";
+  }
 
   static String topicNotValid(String verb, String topic) {
     return verb + " topic name '" + topic + "' is not valid";

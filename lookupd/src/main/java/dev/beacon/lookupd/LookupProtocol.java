@@ -12,8 +12,9 @@ import java.util.Map;
 
 /**
  * The lookup protocol V1 for one nsqd connection: one method per wire verb, each returning the
- * answer's payload or throwing a {@link ProtocolException}. Every error is fatal, as in
- * nsqlookupd: the connection sends the error frame and closes. Runs on the verticle's event loop.
+ * answer's payload or throwing a {@link ProtocolException}. Every nsqlookupd error is fatal: the
+ * connection sends the error frame and closes. The one error of ours that is not, a REGISTER beyond
+ * max-registrations-per-peer, sends its frame and reads on. Runs on the verticle's event loop.
  */
 final class LookupProtocol implements FrameParser.Handler {
 
@@ -36,19 +37,23 @@ final class LookupProtocol implements FrameParser.Handler {
   private final String remoteAddress;
   private final Wire wire;
   private final Metrics metrics;
+  private final int maxRegistrations;
   private FrameParser parser;
   private PeerInfo peer;
 
   /**
    * @param identifyAnswer the JSON IDENTIFY answer (this lookupd's broadcast address, hostname and ports)
    * @param remoteAddress the peer id: the socket's remote ip:port, IPv6 bracketed, as in nsqlookupd
+   * @param maxRegistrations most topic plus channel registrations this peer may hold
    */
-  LookupProtocol(RegistrationDb db, byte[] identifyAnswer, String remoteAddress, Wire wire, Metrics metrics) {
+  LookupProtocol(RegistrationDb db, byte[] identifyAnswer, String remoteAddress, Wire wire, Metrics metrics,
+      int maxRegistrations) {
     this.db = db;
     this.identifyAnswer = identifyAnswer;
     this.remoteAddress = remoteAddress;
     this.wire = wire;
     this.metrics = metrics;
+    this.maxRegistrations = maxRegistrations;
   }
 
   void parser(FrameParser parser) {
@@ -102,9 +107,11 @@ final class LookupProtocol implements FrameParser.Handler {
   }
 
   private void fail(ProtocolException e) {
-    metrics.tcpError();
-    if (parser != null) {
-      parser.stop();
+    if (e.fatal) {
+      metrics.tcpError();
+      if (parser != null) {
+        parser.stop();
+      }
     }
     wire.send(e.wire().getBytes(StandardCharsets.ISO_8859_1));
     if (e.fatal) {
@@ -171,9 +178,18 @@ final class LookupProtocol implements FrameParser.Handler {
     return identifyAnswer;
   }
 
-  /** REGISTER topic [channel]. */
+  /**
+   * REGISTER topic [channel]. Ours: one that would take the peer beyond max-registrations-per-peer
+   * stores nothing and gets a non-fatal error (a repeat adds nothing, so it always passes). Below
+   * the limit by 2 or more, the only cost is the comparison.
+   */
   byte[] REGISTER(String[] params) throws ProtocolException {
     String channel = topicChannel("REGISTER", params);
+    int held = peer.registrations();
+    if (held > maxRegistrations - 2 && held + db.newRegistrations(peer, params[1], channel) > maxRegistrations) {
+      metrics.registrationRejected();
+      throw ProtocolException.nonFatal(Errors.E_TOO_MANY_REGISTRATIONS, Errors.tooManyRegistrations(maxRegistrations));
+    }
     db.register(peer, params[1], channel);
     return OK;
   }

@@ -6,6 +6,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.net.NetClient;
@@ -91,7 +92,7 @@ public final class Lookupd extends VerticleBase {
     };
     Metrics metrics = new Metrics(new String[0]);
     for (int i = 0; i < 300; i++) {
-      LookupProtocol p = new LookupProtocol(db, body, "warm:" + i, discard, metrics);
+      LookupProtocol p = new LookupProtocol(db, body, "warm:" + i, discard, metrics, 100);
       FrameParser parser = new FrameParser(p, 256, 1024);
       p.parser(parser);
       Buffer session = Buffer.buffer().appendString("  V1PING\nIDENTIFY\n").appendInt(body.length).appendBytes(body)
@@ -121,7 +122,7 @@ public final class Lookupd extends VerticleBase {
         // Every request is handled on this verticle's event loop, never elsewhere: Vert.x can skip its thread checks.
         .setStrictThreadMode(true)
         .setHttp2ClearTextEnabled(false);
-    httpServer = vertx.createHttpServer(httpOptions).requestHandler(http);
+    httpServer = vertx.createHttpServer(httpOptions).connectionHandler(this::httpConnected).requestHandler(http);
 
     return listen(tcpServer::listen, options.tcpAddress())
         .compose(s -> listen(httpServer::listen, options.httpAddress()))
@@ -228,6 +229,10 @@ public final class Lookupd extends VerticleBase {
   private void connected(NetSocket socket) {
     String remote = peerId(socket.remoteAddress());
     boolean quiet = warming;
+    if (!quiet && http.metrics.tcpConnections >= options.maxConnections()) {
+      refuse(socket, remote);
+      return;
+    }
     Metrics metrics = quiet ? new Metrics(new String[0]) : http.metrics;
     metrics.tcpConnections++;
     metrics.tcpConnectionsTotal++;
@@ -238,7 +243,7 @@ public final class Lookupd extends VerticleBase {
     LookupProtocol protocol = new LookupProtocol(db, identifyAnswer, remote, new LookupProtocol.Wire() {
       @Override
       public void send(byte[] payload) {
-        socket.write(Buffer.buffer(4 + payload.length).appendInt(payload.length).appendBytes(payload));
+        socket.write(frame(payload));
         if (socket.writeQueueFull()) {
           socket.pause();
           socket.drainHandler(v -> socket.resume());
@@ -249,7 +254,7 @@ public final class Lookupd extends VerticleBase {
       public void close() {
         socket.end();
       }
-    }, metrics);
+    }, metrics, options.maxRegistrationsPerPeer());
     FrameParser parser = new FrameParser(protocol, options.maxLineSize(), options.maxIdentifySize());
     protocol.parser(parser);
     socket.handler(parser::feed);
@@ -270,6 +275,38 @@ public final class Lookupd extends VerticleBase {
         log.info("CLIENT(" + remote + "): closing" + (peer == null ? "" : ", removed its registrations"));
       }
     });
+  }
+
+  /** A connection beyond max-connections: one framed E_TOO_MANY_CONNECTIONS, then close. Nothing it sends is read. */
+  private void refuse(NetSocket socket, String remote) {
+    http.metrics.rejectedTcpConnections++;
+    log.warn("TCP: refused client(" + remote + "): " + options.maxConnections() + " connections open (max-connections)");
+    String error = new ProtocolException(Errors.E_TOO_MANY_CONNECTIONS, Errors.tooManyConnections(options.maxConnections()),
+        true).wire();
+    socket.handler(ignored -> { });
+    socket.write(frame(error.getBytes(StandardCharsets.ISO_8859_1)));
+    socket.end();
+  }
+
+  /** One answer frame: 4-byte big-endian length, then the payload. */
+  private static Buffer frame(byte[] payload) {
+    return Buffer.buffer(4 + payload.length).appendInt(payload.length).appendBytes(payload);
+  }
+
+  // ---- one HTTP connection -----------------------------------------------------------------
+
+  /** Counts HTTP connections; one beyond max-http-connections is closed before any request on it is read. */
+  private void httpConnected(HttpConnection conn) {
+    Metrics metrics = http.metrics;
+    if (metrics.httpConnections >= options.maxHttpConnections()) {
+      metrics.rejectedHttpConnections++;
+      log.debug("HTTP: refused connection(" + conn.remoteAddress() + "): " + options.maxHttpConnections()
+          + " connections open (max-http-connections)");
+      conn.close();
+      return;
+    }
+    metrics.httpConnections++;
+    conn.closeHandler(v -> metrics.httpConnections--);
   }
 
   /** nsqlookupd's peer id: the remote ip:port, IPv6 in brackets and in Go's short form ("[::1]:5000"). */

@@ -25,6 +25,9 @@ public record LookupdOptions(
     int maxIdentifySize,
     Duration maxLookupWait,
     int maxLookupWaiters,
+    int maxConnections,
+    int maxRegistrationsPerPeer,
+    int maxHttpConnections,
     Duration httpIdleTimeout,
     String logLevel,
     String logPrefix) {
@@ -46,6 +49,9 @@ public record LookupdOptions(
         bytes(c, "max-identify-size"),
         positive(c, "max-lookup-wait"),
         c.getInt("max-lookup-waiters"),
+        atLeastOne(c, "max-connections"),
+        atLeastOne(c, "max-registrations-per-peer"),
+        atLeastOne(c, "max-http-connections"),
         positive(c, "http-idle-timeout"),
         c.getString("log-level").toLowerCase(Locale.ROOT),
         c.getString("log-prefix"));
@@ -74,6 +80,14 @@ public record LookupdOptions(
       throw new IllegalArgumentException(key + " out of range: " + p);
     }
     return p;
+  }
+
+  private static int atLeastOne(Config c, String key) {
+    int n = c.getInt(key);
+    if (n < 1) {
+      throw new IllegalArgumentException(key + " must be at least 1, not " + n);
+    }
+    return n;
   }
 
   private static Duration positive(Config c, String key) {

@@ -14,6 +14,10 @@ final class Metrics {
   long tcpErrors;
   long tcpConnections;
   long tcpConnectionsTotal;
+  long httpConnections;
+  long rejectedTcpConnections;
+  long rejectedHttpConnections;
+  long rejectedRegistrations;
 
   Metrics(String[] routes) {
     this.routes = routes;
@@ -26,6 +30,10 @@ final class Metrics {
 
   void tcpError() {
     tcpErrors++;
+  }
+
+  void registrationRejected() {
+    rejectedRegistrations++;
   }
 
   void request(int route) {
@@ -53,6 +61,13 @@ final class Metrics {
     }
     counter(sb, "lookupd_tcp_errors_total", "TCP protocol errors sent (each closes its connection).");
     sb.append("lookupd_tcp_errors_total ").append(tcpErrors).append('\n');
+    gauge(sb, "lookupd_http_connections", "Open HTTP connections.");
+    sb.append("lookupd_http_connections ").append(httpConnections).append('\n');
+    counter(sb, "lookupd_rejected_connections_total", "Connections closed at once for max-connections (tcp) or max-http-connections (http).");
+    sb.append("lookupd_rejected_connections_total{listener=\"tcp\"} ").append(rejectedTcpConnections).append('\n');
+    sb.append("lookupd_rejected_connections_total{listener=\"http\"} ").append(rejectedHttpConnections).append('\n');
+    counter(sb, "lookupd_rejected_registrations_total", "REGISTERs refused for max-registrations-per-peer (the connection stays open).");
+    sb.append("lookupd_rejected_registrations_total ").append(rejectedRegistrations).append('\n');
     counter(sb, "lookupd_http_requests_total", "HTTP requests by route.");
     for (int i = 0; i < routes.length; i++) {
       sb.append("lookupd_http_requests_total{route=\"").append(routes[i]).append("\"} ").append(requests[i]).append('\n');

@@ -37,6 +37,15 @@ final class PeerInfo {
     this.topologyRegion = topologyRegion;
   }
 
+  /**
+   * Topic plus channel registrations this peer is a producer of (max-registrations-per-peer counts
+   * these). The two indexes are the counter: every path that adds or removes an entry (REGISTER,
+   * UNREGISTER, disconnect, the HTTP deletes) keeps them exact, and their sizes cost nothing.
+   */
+  int registrations() {
+    return topics.size() + channels.size();
+  }
+
   /** The /topic/tombstone node key: broadcast_address:http_port, unbracketed as nsqlookupd compares it. */
   boolean isNode(String node) {
     String port = Integer.toString(httpPort);

@@ -16,6 +16,11 @@ final class ProtocolException extends Exception {
     return new ProtocolException(code, message, true);
   }
 
+  /** Ours: the error frame is sent and the connection goes on reading commands. */
+  static ProtocolException nonFatal(String code, String message) {
+    return new ProtocolException(code, message, false);
+  }
+
   /** The bytes of the error frame's payload. */
   String wire() {
     String m = getMessage();

@@ -145,6 +145,19 @@ final class RegistrationDb {
     }
   }
 
+  /** How many entries REGISTER topic [channel] would add to peer's registrations: 0 (a repeat), 1 or 2. Changes nothing. */
+  int newRegistrations(PeerInfo peer, String topicName, String channelName) {
+    int n = peer.topics.containsKey(topicName) ? 0 : 1;
+    if (channelName != null) {
+      Topic topic = topics.get(topicName);
+      Channel channel = topic == null ? null : topic.channels.get(channelName);
+      if (channel == null || !channel.producers.containsKey(peer.id)) {
+        n++;
+      }
+    }
+    return n;
+  }
+
   /**
    * UNREGISTER topic [channel]. As nsqlookupd: an ephemeral channel or topic left without producers
    * is deleted, a normal one stays. Ours: a topic UNREGISTER also deletes the ephemeral channels

@@ -10,6 +10,7 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -35,7 +36,7 @@ class LookupProtocolTest {
       public void close() {
         closed = true;
       }
-    }, new Metrics(new String[0]));
+    }, new Metrics(new String[0]), 100_000);
     protocol.parser(new FrameParser(protocol, 1024, 1024));
   }
 
@@ -149,6 +150,39 @@ class LookupProtocolTest {
     protocol.closed();
     assertEquals(0, db.clientCount());
     assertEquals(0, db.topicProducers());
+  }
+
+  @Test
+  void registerBeyondTheLimitIsRefusedWithoutClosingAndStoresNothing() throws Exception {
+    Metrics metrics = new Metrics(new String[0]);
+    LookupProtocol limited = new LookupProtocol(db, ANSWER, "127.0.0.1:998", new LookupProtocol.Wire() {
+      @Override
+      public void send(byte[] payload) {
+        sent.add(new String(payload, StandardCharsets.ISO_8859_1));
+      }
+
+      @Override
+      public void close() {
+        closed = true;
+      }
+    }, metrics, 3);
+    FrameParser parser = new FrameParser(limited, 1024, 1024);
+    limited.parser(parser);
+    limited.IDENTIFY(json(TestPeer.IDENTIFY_BODY));
+    limited.command("REGISTER t c");
+    limited.command("REGISTER t c");
+    limited.command("REGISTER u c");
+    limited.command("REGISTER u");
+    limited.command("REGISTER u c");
+    limited.command("PING");
+    assertEquals(List.of("OK", "OK", "E_TOO_MANY_REGISTRATIONS more than 3 registrations for this peer", "OK",
+        "E_TOO_MANY_REGISTRATIONS more than 3 registrations for this peer", "OK"), sent);
+    assertFalse(closed);
+    assertFalse(parser.stopped());
+    assertEquals(List.of(), List.copyOf(db.find("u").channels.keySet()), "the refused channel was not stored");
+    assertEquals(3, limited.peer().registrations());
+    assertEquals(2, metrics.rejectedRegistrations);
+    assertEquals(0, metrics.tcpErrors, "a refused REGISTER is not a protocol error");
   }
 
   @Test

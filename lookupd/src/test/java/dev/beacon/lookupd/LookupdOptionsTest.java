@@ -32,6 +32,9 @@ class LookupdOptionsTest {
     assertEquals(Duration.ofSeconds(45), o.tombstoneLifetime());
     assertEquals("", o.broadcastAddress());
     assertEquals(0, o.broadcastTcpPort());
+    assertEquals(10000, o.maxConnections());
+    assertEquals(10000, o.maxHttpConnections());
+    assertEquals(100000, o.maxRegistrationsPerPeer());
   }
 
   @Test
@@ -69,6 +72,9 @@ class LookupdOptionsTest {
     assertThrows(IllegalArgumentException.class, () -> parse("--tcp-address=nohostport"));
     assertThrows(IllegalArgumentException.class, () -> parse("--broadcast-tcp-port=70000"));
     assertThrows(IllegalArgumentException.class, () -> parse("--client-timeout=0s"));
+    assertThrows(IllegalArgumentException.class, () -> parse("--max-connections=0"));
+    assertThrows(IllegalArgumentException.class, () -> parse("--max-http-connections=-1"));
+    assertThrows(IllegalArgumentException.class, () -> parse("--max-registrations-per-peer=0"));
     assertThrows(IllegalArgumentException.class, () -> parse("--max-lookup-wait=5m"), "longer than http-idle-timeout");
     assertThrows(ConfigException.class, () -> LookupdOptions.of(Map.of("max-line-size", "lots")));
   }
@@ -78,7 +84,8 @@ class LookupdOptionsTest {
     String help = new CommandLine("lookupd", "lookupd", "test").help();
     for (String key : new String[] {"tcp-address", "http-address", "broadcast-address", "broadcast-tcp-port",
         "broadcast-http-port", "inactive-producer-timeout", "tombstone-lifetime", "client-timeout", "max-line-size",
-        "max-identify-size", "max-lookup-wait", "max-lookup-waiters", "http-idle-timeout", "log-level"}) {
+        "max-identify-size", "max-lookup-wait", "max-lookup-waiters", "max-connections", "max-http-connections",
+        "max-registrations-per-peer", "http-idle-timeout", "log-level"}) {
       assertTrue(help.contains("--" + key + " (default "), key);
     }
   }

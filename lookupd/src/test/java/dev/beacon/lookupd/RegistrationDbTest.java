@@ -220,6 +220,37 @@ class RegistrationDbTest {
   }
 
   @Test
+  void newRegistrationsCountsOnlyWhatRegisterWouldAddAndTheCountFollowsEveryRemoval() {
+    PeerInfo a = identified("a:1");
+    PeerInfo b = identified("bb:2");
+    assertEquals(2, db.newRegistrations(a, "t", "c"));
+    assertEquals(1, db.newRegistrations(a, "t", null));
+    db.register(b, "t", "c");
+    assertEquals(2, db.newRegistrations(a, "t", "c"), "another peer's entries are not a's");
+    db.register(a, "t", null);
+    assertEquals(1, a.registrations());
+    assertEquals(1, db.newRegistrations(a, "t", "c"));
+    db.register(a, "t", "c");
+    assertEquals(2, a.registrations());
+    assertEquals(0, db.newRegistrations(a, "t", "c"), "a repeat adds nothing");
+    assertEquals(0, db.newRegistrations(a, "t", null));
+    assertEquals(2, db.newRegistrations(a, "u", "c"));
+    db.register(a, "u", "c#ephemeral");
+    assertEquals(4, a.registrations());
+    db.unregister(a, "u", "c#ephemeral");
+    assertEquals(3, a.registrations());
+    db.unregister(a, "u", null);
+    assertEquals(2, a.registrations());
+    assertTrue(db.deleteChannel("t", "c"));
+    assertEquals(1, a.registrations(), "an HTTP delete frees the peer's slot too");
+    db.deleteTopic("t");
+    assertEquals(0, a.registrations());
+    db.register(a, "v", "c");
+    db.disconnect(a);
+    assertEquals(0, a.registrations());
+  }
+
+  @Test
   void httpMutations() {
     db.createTopic("t");
     assertEquals(List.of(), lookup("t"));
