@@ -40,7 +40,8 @@ public record BrokerOptions(
     Duration authTimeout,
     Duration shutdownGrace,
     int eventLoops,
-    int maxClosedClients) {
+    int maxClosedClients,
+    Duration nativeTrimInterval) {
 
   /** Reads and validates every {@code broker.*} key; throws {@link com.typesafe.config.ConfigException} on bad input. */
   public static BrokerOptions from(Config config) {
@@ -93,7 +94,8 @@ public record BrokerOptions(
         b.getDuration("auth.timeout"),
         b.getDuration("shutdown-grace"),
         eventLoops(b.getInt("event-loops")),
-        b.getInt("max-closed-clients"));
+        b.getInt("max-closed-clients"),
+        b.getDuration("native-trim-interval"));
   }
 
   private static int eventLoops(int n) {

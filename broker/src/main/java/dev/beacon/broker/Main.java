@@ -1,6 +1,8 @@
 package dev.beacon.broker;
 
 import dev.beacon.common.CommandLine;
+import dev.beacon.common.NativeHeapTrim;
+import dev.beacon.common.NettyWarmup;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 
@@ -15,6 +17,7 @@ public final class Main {
   }
 
   public static void main(String[] args) throws Exception {
+    NettyWarmup.beforeNetty();
     CommandLine.Result result = new CommandLine("broker", "broker", version()).parse(args);
     if (result instanceof CommandLine.Exit exit) {
       (exit.status() == 0 ? System.out : System.err).println(exit.text());
@@ -41,6 +44,7 @@ public final class Main {
       System.exit(1);
       return;
     }
+    NativeHeapTrim.start(options.nativeTrimInterval(), msg -> System.err.println("broker: " + msg));
     System.out.println("broker: ready, server_id " + broker.serverId() + ", clients on " + options.listen().host() + ":"
         + broker.clientPort() + ", monitoring on " + options.http().host() + ":" + broker.httpPort()
         + ", routes on " + options.cluster().host() + ":" + broker.clusterPort());

@@ -19,11 +19,25 @@ public final class NettyWarmup {
   private static final List<String> NETTY_EVENTS = List.of("AllocateChunkEvent", "FreeChunkEvent",
       "ReturnChunkEvent", "AllocateBufferEvent", "FreeBufferEvent", "ReallocateBufferEvent");
 
+  private static final String JFR = "io.netty.jfr.enabled";
+
   private NettyWarmup() {}
+
+  /**
+   * Called first thing in each daemon's main, before any Netty class loads: turns Netty's JFR
+   * telemetry off unless {@code -Dio.netty.jfr.enabled} was given. Neither daemon reads those events,
+   * and they load about a hundred {@code jdk.jfr} classes and register them with the flight recorder.
+   */
+  public static void beforeNetty() {
+    if (System.getProperty(JFR) == null) {
+      System.setProperty(JFR, "false");
+    }
+  }
 
   public static void run() {
     ClassLoader loader = ByteBufAllocator.class.getClassLoader();
-    for (String name : NETTY_EVENTS) {
+    boolean jfr = !"false".equalsIgnoreCase(System.getProperty(JFR));
+    for (String name : jfr ? NETTY_EVENTS : List.<String>of()) {
       try {
         Class.forName("io.netty.buffer." + name, true, loader);
       } catch (ClassNotFoundException absent) {

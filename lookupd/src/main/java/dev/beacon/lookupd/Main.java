@@ -1,6 +1,8 @@
 package dev.beacon.lookupd;
 
 import dev.beacon.common.CommandLine;
+import dev.beacon.common.NativeHeapTrim;
+import dev.beacon.common.NettyWarmup;
 import io.vertx.core.Vertx;
 
 /**
@@ -12,6 +14,7 @@ public final class Main {
   private Main() {}
 
   public static void main(String[] args) {
+    NettyWarmup.beforeNetty();
     CommandLine.Result result = new CommandLine("lookupd", "lookupd", CommandLine.versionOf(Main.class, "0.1.0")).parse(args);
     if (result instanceof CommandLine.Exit exit) {
       (exit.status() == 0 ? System.out : System.err).println(exit.text().stripTrailing());
@@ -19,8 +22,10 @@ public final class Main {
       return;
     }
     LookupdOptions options;
+    java.time.Duration trimInterval;
     try {
       options = LookupdOptions.from(((CommandLine.Run) result).config());
+      trimInterval = ((CommandLine.Run) result).config().getDuration("lookupd.native-trim-interval");
     } catch (RuntimeException e) {
       System.err.println("lookupd: bad configuration: " + e.getMessage());
       System.exit(1);
@@ -36,6 +41,7 @@ public final class Main {
       System.exit(1);
       return;
     }
+    NativeHeapTrim.start(trimInterval, msg -> System.err.println("lookupd: " + msg));
     System.out.println("lookupd: ready, tcp " + Lookupd.hostPort(options.tcpAddress().host(), lookupd.tcpPort())
         + " http " + Lookupd.hostPort(options.httpAddress().host(), lookupd.httpPort()));
     System.out.flush();
