@@ -13,6 +13,11 @@ final class LookupProtocol {
   static final String PING = "PING";
   /** Every lookupd error answer starts with this; the lookupd closes the connection after it. */
   static final String ERROR_PREFIX = "E_";
+  /**
+   * Beacon lookupd's answer to a REGISTER beyond its max-registrations-per-peer: nothing was stored
+   * and the connection stays open (every nsqlookupd error closes it).
+   */
+  static final String E_TOO_MANY_REGISTRATIONS = "E_TOO_MANY_REGISTRATIONS";
   /** Size prefix of every lookupd answer: a signed 32-bit big-endian length, no frame type. */
   static final int SIZE_LENGTH = 4;
 

@@ -63,6 +63,8 @@ final class LookupdRegistrar {
   private long pingTimer = -1;
   private HostPort httpAddress;
   private int registrations;
+  /** REGISTERs the lookupd refused with E_TOO_MANY_REGISTRATIONS on the current connection. */
+  private int refused;
 
   LookupdRegistrar(Vertx vertx, NetClient netClient, HostPort address, LookupProtocol.Identity identity,
       Interest interest, ClusterOptions options, Consumer<HostPort> onHttpAddress) {
@@ -92,6 +94,11 @@ final class LookupdRegistrar {
   /** How many REGISTER commands this lookupd answered OK so far, over all connections (for tests and /varz-style stats). */
   int registrations() {
     return registrations;
+  }
+
+  /** REGISTERs refused with E_TOO_MANY_REGISTRATIONS on the current connection. */
+  int refused() {
+    return refused;
   }
 
   void start() {
@@ -145,6 +152,7 @@ final class LookupdRegistrar {
 
   private void connected(NetSocket s) {
     socket = s;
+    refused = 0;
     expectedSize = -1;
     parser = RecordParser.newFixed(LookupProtocol.SIZE_LENGTH, this::record);
     s.handler(parser);
@@ -193,13 +201,21 @@ final class LookupdRegistrar {
       return;
     }
     String text = data.toString(StandardCharsets.UTF_8);
-    if (text.startsWith(LookupProtocol.ERROR_PREFIX)) {
+    if (command.startsWith(LookupProtocol.REGISTER) && text.startsWith(LookupProtocol.E_TOO_MANY_REGISTRATIONS)) {
+      // Not fatal: the lookupd keeps the connection and our other registrations. Redialling would
+      // only register everything again and hit the same limit, so log the first refusal per
+      // connection and go on; the refused names are offered again on the next connection.
+      if (refused++ == 0) {
+        LOG.log(System.Logger.Level.WARNING, logPrefix + command + " refused: " + text
+            + " (further refusals on this connection are counted, not logged)");
+      }
+    } else if (text.startsWith(LookupProtocol.ERROR_PREFIX)) {
       lost(command + " failed: " + text);
       return;
     }
     if (command.equals(LookupProtocol.IDENTIFY)) {
       identified(data);
-    } else if (command.startsWith(LookupProtocol.REGISTER)) {
+    } else if (command.startsWith(LookupProtocol.REGISTER) && !text.startsWith(LookupProtocol.ERROR_PREFIX)) {
       registrations++;
     }
     if (socket == null) {

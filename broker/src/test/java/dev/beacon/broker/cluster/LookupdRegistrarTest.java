@@ -189,4 +189,31 @@ class LookupdRegistrarTest {
     host.subscription("t", null, true);
     assertEquals("REGISTER t", lookupd.command());
   }
+
+  @Test
+  void aRegistrationLimitRefusalKeepsTheConnection() throws Exception {
+    start("broker.lookupd-ping-interval = 200ms");
+    lookupd.acceptAndReadIdentify(WAIT);
+    lookupd.identifyOk(4161);
+    host.subscription("a", null, true);
+    assertEquals("REGISTER a", lookupd.readLine());
+    // Beacon lookupd's non-fatal refusal: nothing stored, connection kept.
+    lookupd.frame("E_TOO_MANY_REGISTRATIONS more than 1 registrations for this peer");
+    host.subscription("b", null, true);
+    assertEquals("REGISTER b", lookupd.readLine());
+    lookupd.frame("E_TOO_MANY_REGISTRATIONS more than 1 registrations for this peer");
+    // Still the same connection: the next command is the periodic PING, not a new IDENTIFY.
+    assertEquals("PING", lookupd.readLine());
+    lookupd.frame("OK");
+    assertEquals(List.of(0, 2), onHost(() -> {
+      LookupdRegistrar r = membership.registrars().get(0);
+      return List.of(r.registrations(), r.refused());
+    }));
+  }
+
+  private <T> T onHost(java.util.function.Supplier<T> read) throws Exception {
+    CompletableFuture<T> result = new CompletableFuture<>();
+    host.context().runOnContext(v -> result.complete(read.get()));
+    return result.get(5, TimeUnit.SECONDS);
+  }
 }
