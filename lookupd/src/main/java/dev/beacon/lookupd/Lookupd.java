@@ -277,10 +277,24 @@ public final class Lookupd extends VerticleBase {
     });
   }
 
+  private static final long REFUSAL_LOG_INTERVAL_NANOS = 10_000_000_000L;
+  private long lastRefusalLog = System.nanoTime() - REFUSAL_LOG_INTERVAL_NANOS;
+  private long refusedSinceLog;
+
   /** A connection beyond max-connections: one framed E_TOO_MANY_CONNECTIONS, then close. Nothing it sends is read. */
   private void refuse(NetSocket socket, String remote) {
     http.metrics.rejectedTcpConnections++;
-    log.warn("TCP: refused client(" + remote + "): " + options.maxConnections() + " connections open (max-connections)");
+    // A flood of refused connections must not become a flood of log lines: at most one line per
+    // REFUSAL_LOG_INTERVAL, saying how many were refused since the last one (all are in /metrics).
+    long now = System.nanoTime();
+    if (now - lastRefusalLog >= REFUSAL_LOG_INTERVAL_NANOS) {
+      log.warn("TCP: refused client(" + remote + "): " + options.maxConnections() + " connections open (max-connections)"
+          + (refusedSinceLog > 0 ? "; " + refusedSinceLog + " more refused since the last such line" : ""));
+      lastRefusalLog = now;
+      refusedSinceLog = 0;
+    } else {
+      refusedSinceLog++;
+    }
     String error = new ProtocolException(Errors.E_TOO_MANY_CONNECTIONS, Errors.tooManyConnections(options.maxConnections()),
         true).wire();
     socket.handler(ignored -> { });
