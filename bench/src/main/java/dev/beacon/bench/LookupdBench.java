@@ -3,6 +3,7 @@ package dev.beacon.bench;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -11,11 +12,12 @@ import java.util.Set;
 /**
  * lookupd rows for one registry size on a freshly started lookupd: TCP registrations per second
  * (optionally), then wrk against /lookup, /topics and /nodes at 1 and 8 connections while the
- * registering peers stay connected and keep PINGing, then lookupd's resident memory.
+ * registering peers stay connected and keep PINGing, then lookupd's resident memory. The same
+ * rows run against a real nsqlookupd when bench/run is given one ({@code --server ref}).
  */
 final class LookupdBench {
   static final Set<String> FLAGS = Set.of("host", "tcp-port", "http-port", "pid", "size", "brokers", "topics", "channels",
-      "shape", "timed-registration", "registration-warmup", "paths", "shapes", "warmup", "jit-warmup", "measure", "out");
+      "shape", "server", "timed-registration", "registration-warmup", "paths", "shapes", "warmup", "jit-warmup", "measure", "out");
   static final long REGISTER_TIMEOUT_MS = 300_000;
   /** nsqd PINGs every 15 s; ping faster so a lookupd with a short idle timeout is still satisfied. */
   static final long PING_INTERVAL_MS = 5_000;
@@ -54,20 +56,25 @@ final class LookupdBench {
     int channels = a.integer("channels");
     boolean distinct = a.get("shape").equals("distinct");
     String desc = describe(brokers, topics, channels, distinct);
+    String server = a.get("server", "beacon");
+    if (!server.equals("beacon") && !server.equals("ref")) {
+      throw new IllegalArgumentException("--server is beacon or ref, not " + server);
+    }
     Results results = new Results(Path.of(a.get("out")));
     int warmup = a.integer("warmup");
     int measure = a.integer("measure");
     boolean ok = true;
-    results.described("lookupd", size + "|registry", "beacon", brokers * (double) topics * (1 + channels), desc);
+    results.described("lookupd", size + "|registry", server, brokers * (double) topics * (1 + channels), desc);
     try {
-      return measure(a, host, tcp, http, pid, size, brokers, topics, channels, distinct, results, warmup, measure) ? 0 : 1;
+      return measure(a, server, host, tcp, http, pid, size, brokers, topics, channels, distinct, results, warmup, measure)
+          ? 0 : 1;
     } catch (IOException e) {
-      results.failed("lookupd", size + "|register", "beacon", e.getMessage());
+      results.failed("lookupd", size + "|register", server, e.getMessage());
       return 1;
     }
   }
 
-  private static boolean measure(Args a, String host, int tcp, int http, long pid, String size, int brokers, int topics,
+  private static boolean measure(Args a, String server, String host, int tcp, int http, long pid, String size, int brokers, int topics,
       int channels, boolean distinct, Results results, int warmup, int measure) throws IOException {
     boolean ok = true;
     String desc = describe(brokers, topics, channels, distinct);
@@ -86,7 +93,7 @@ final class LookupdBench {
         throw new IOException("expected " + peers.registrations() + " OK answers, counted " + peers.oks());
       }
       if (timed) {
-        results.value("lookupd", size + "|register", "beacon", peers.registrations() / (nanos / 1e9), cpu,
+        results.value("lookupd", size + "|register", server, peers.registrations() / (nanos / 1e9), cpu,
           cpu * 1e9 / peers.registrations(), 0, "");
       }
       peers.hold(PING_INTERVAL_MS);
@@ -105,7 +112,7 @@ final class LookupdBench {
         String url = url(host, http, path, topic);
         for (int[] shape : shapes(a.get("shapes", "1x1,2x8"))) {
           String row = size + "|" + path + ".c" + shape[1];
-          System.err.printf("bench: lookupd %s %s -t%d -c%d%n", desc, path, shape[0], shape[1]);
+          System.err.printf("bench: lookupd (%s) %s %s -t%d -c%d%n", server, desc, path, shape[0], shape[1]);
           try {
             if (warmup > 0) {
               Wrk.run(shape[0], shape[1], warmup, url);
@@ -114,14 +121,14 @@ final class LookupdBench {
             Wrk.Summary w = Wrk.run(shape[0], shape[1], measure, url);
             double c = Proc.cpuSeconds(pid) - c0;
             peers.check();
-            results.value("lookupd", row, "beacon", w.rate(), c, c * 1e9 / w.requests(), 0, "");
+            results.value("lookupd", row, server, w.rate(), c, c * 1e9 / w.requests(), 0, "");
           } catch (IOException e) {
-            results.failed("lookupd", row, "beacon", e.getMessage());
+            results.failed("lookupd", row, server, e.getMessage());
             ok = false;
           }
         }
       }
-      results.value("lookupd", size + "|rss", "beacon", Proc.rssBytes(pid) / 1048576.0, Double.NaN, 0);
+      results.value("lookupd", size + "|rss", server, Proc.rssBytes(pid) / 1048576.0, Double.NaN, 0);
       peers.stopHolding();
     }
     return ok;
@@ -147,36 +154,59 @@ final class LookupdBench {
     return out;
   }
 
-  /** The lookupd table: one block of rows per registry size, in the order the sizes were run. */
+  /**
+   * The lookupd table: one block of rows per registry size, in the order the sizes were run. With
+   * rows measured against a real nsqlookupd ({@code ref}) the reference column shows those, else
+   * issue 2's quoted figures (which apply only at exactly the sizes the issue names).
+   */
   static void table(List<Results.Line> all, PrintStream out) {
     List<Results.Line> lines = Report.section(all, "lookupd");
-    out.println("| registry | row | nsqlookupd (issue figure, same machine) | Beacon | Beacon/ref | Beacon vs small registry | lookupd CPU s | lookupd CPU per request or REGISTER |");
+    boolean measuredRef = lines.stream().anyMatch(l -> l.server().equals("ref") && !l.row().endsWith("|registry"));
+    if (measuredRef) {
+      out.println("| registry | row | nsqlookupd (measured, same run) | Beacon | Beacon/nsqlookupd | Beacon vs small registry | lookupd CPU s nsqlookupd / Beacon | lookupd CPU per request or REGISTER nsqlookupd / Beacon |");
+    } else {
+      out.println("| registry | row | nsqlookupd (issue figure, same machine) | Beacon | Beacon/ref | Beacon vs small registry | lookupd CPU s | lookupd CPU per request or REGISTER |");
+    }
     out.println("|---|---|---|---|---|---|---|---|");
     Map<String, String> sizes = Results.notes(lines, "|registry");
     for (Map.Entry<String, String> size : sizes.entrySet()) {
       String desc = size.getValue();
+      Set<String> metrics = new LinkedHashSet<>();
       for (Results.Line l : lines) {
-        if (!l.row().startsWith(size.getKey() + "|") || l.row().endsWith("|registry")) {
-          continue;
+        if (l.row().startsWith(size.getKey() + "|") && !l.row().endsWith("|registry")) {
+          metrics.add(l.row().substring(size.getKey().length() + 1));
         }
-        String metric = l.row().substring(size.getKey().length() + 1);
-        Object[] ref = ISSUE_FIGURES.get(desc + "|" + metric);
-        String ratio = "-";
-        if (ref != null && l.measured()) {
-          ratio = String.format(Locale.ROOT, "%s%.2fx", metric.startsWith("nodes") ? ">" : "", l.value() / (double) ref[0]);
-        }
+      }
+      for (String metric : metrics) {
+        String row = size.getKey() + "|" + metric;
+        Results.Line l = Report.find(all, "lookupd", row, "beacon");
+        boolean beaconMeasured = l != null && l.measured();
         String vsSmall = "-";
         Results.Line small = Report.find(all, "lookupd", "small|" + metric, "beacon");
-        if (!size.getKey().equals("small") && small != null && small.measured() && l.measured()
+        if (!size.getKey().equals("small") && small != null && small.measured() && beaconMeasured
             && !metric.equals("rss") && !metric.equals("register")) {
           vsSmall = String.format(Locale.ROOT, "%.2fx", l.value() / small.value());
         }
-        out.printf("| %s | %s | %s | %s | %s | %s | %s | %s |%n", desc, label(metric), ref == null ? "-" : ref[1],
-            Report.cell(l), ratio, vsSmall,
-            l.measured() && !Double.isNaN(l.cpu()) ? String.format(Locale.ROOT, "%.2f", l.cpu()) : "-", Report.perOp(l));
+        if (measuredRef) {
+          Results.Line ref = Report.find(all, "lookupd", row, "ref");
+          out.printf("| %s | %s | %s | %s | %s | %s | %s / %s | %s / %s |%n", desc, label(metric), Report.cell(ref),
+              Report.cell(l), Report.ratio(l, ref), vsSmall, cpu(ref), cpu(l), Report.perOp(ref), Report.perOp(l));
+          continue;
+        }
+        Object[] issue = ISSUE_FIGURES.get(desc + "|" + metric);
+        String ratio = "-";
+        if (issue != null && beaconMeasured) {
+          ratio = String.format(Locale.ROOT, "%s%.2fx", metric.startsWith("nodes") ? ">" : "", l.value() / (double) issue[0]);
+        }
+        out.printf("| %s | %s | %s | %s | %s | %s | %s | %s |%n", desc, label(metric), issue == null ? "-" : issue[1],
+            Report.cell(l), ratio, vsSmall, cpu(l), Report.perOp(l));
       }
     }
     out.println();
+  }
+
+  private static String cpu(Results.Line l) {
+    return l != null && l.measured() && !Double.isNaN(l.cpu()) ? String.format(Locale.ROOT, "%.2f", l.cpu()) : "-";
   }
 
   static String label(String metric) {

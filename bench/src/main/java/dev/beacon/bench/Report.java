@@ -59,7 +59,9 @@ final class Report {
       natsTable(lines, "cluster", CLUSTER_ROWS, "nats-server cluster", out);
     }
     if (lines.stream().anyMatch(l -> l.section().equals("lookupd"))) {
-      out.println("### lookupd vs nsqlookupd v1.3.0");
+      boolean measured = lines.stream().anyMatch(l -> l.section().equals("lookupd") && l.server().equals("ref"));
+      out.println(measured ? "### lookupd vs nsqlookupd (both measured in this run, same rows)"
+          : "### lookupd vs nsqlookupd v1.3.0 (issue figures; set NSQLOOKUPD to measure one)");
       out.println();
       LookupdBench.table(lines, out);
     }

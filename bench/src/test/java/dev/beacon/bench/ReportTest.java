@@ -70,6 +70,39 @@ class ReportTest {
   }
 
   @Test
+  void lookupdWithoutMeasuredNsqlookupdSaysItShowsIssueFigures() throws IOException {
+    Path f = dir.resolve("r.tsv");
+    Results r = new Results(f);
+    r.described("lookupd", "small|registry", "beacon", 300, LookupdBench.describe(10, 10, 2, false));
+    r.value("lookupd", "small|lookup.c1", "beacon", 138_000, 4, 0);
+    String out = report(f, 0);
+    assertTrue(out.contains("(issue figures; set NSQLOOKUPD to measure one)"), out);
+    assertTrue(out.contains("| nsqlookupd (issue figure, same machine) | Beacon | Beacon/ref |"), out);
+  }
+
+  @Test
+  void measuredNsqlookupdReplacesTheIssueFigures() throws IOException {
+    Path f = dir.resolve("r.tsv");
+    Results r = new Results(f);
+    String small = LookupdBench.describe(10, 10, 2, false);
+    r.described("lookupd", "small|registry", "beacon", 300, small);
+    r.value("lookupd", "small|lookup.c1", "beacon", 30_000, 4, 8_000, 0, "");
+    r.value("lookupd", "small|rss", "beacon", 60, Double.NaN, 0);
+    r.described("lookupd", "small|registry", "ref", 300, small);
+    r.value("lookupd", "small|lookup.c1", "ref", 20_000, 3, 30_000, 0, "");
+    r.value("lookupd", "small|nodes.c1", "ref", 15_000, 3, 0);
+    r.value("lookupd", "small|rss", "ref", 12, Double.NaN, 0);
+    String out = report(f, 0);
+    assertTrue(out.contains("### lookupd vs nsqlookupd (both measured in this run, same rows)"), out);
+    assertTrue(out.contains("| nsqlookupd (measured, same run) | Beacon | Beacon/nsqlookupd |"), out);
+    assertTrue(out.contains("| " + small + " | /lookup req/s, wrk -t1 -c1 | 20k | 30k | 1.50x | - | 3.00 / 4.00 | 30 us / 8.0 us |"), out);
+    assertTrue(out.contains("| " + small + " | resident memory (MiB) | 12.0 | 60.0 | 5.00x | - | - / - | - / - |"), out);
+    // a row only the reference measured still shows, with Beacon "not run"; the issue figure (~69k) is gone
+    assertTrue(out.contains("| " + small + " | /nodes req/s, wrk -t1 -c1 | 15k | not run | - |"), out);
+    assertTrue(!out.contains("~69k"), out);
+  }
+
+  @Test
   void issueSizeDescriptionsMatchWhatTheFullRunRegisters() {
     assertEquals(LookupdBench.SMALL, LookupdBench.describe(10, 10, 2, false));
     assertEquals(LookupdBench.SHARED, LookupdBench.describe(100, 1000, 2, false));
