@@ -41,7 +41,8 @@ public record BrokerOptions(
     Duration shutdownGrace,
     int eventLoops,
     int maxClosedClients,
-    Duration nativeTrimInterval) {
+    Duration nativeTrimInterval,
+    Duration eventLoopSpin) {
 
   /** Reads and validates every {@code broker.*} key; throws {@link com.typesafe.config.ConfigException} on bad input. */
   public static BrokerOptions from(Config config) {
@@ -95,7 +96,8 @@ public record BrokerOptions(
         b.getDuration("shutdown-grace"),
         eventLoops(b.getInt("event-loops")),
         b.getInt("max-closed-clients"),
-        b.getDuration("native-trim-interval"));
+        b.getDuration("native-trim-interval"),
+        b.getDuration("event-loop-spin"));
   }
 
   private static int eventLoops(int n) {

@@ -3,6 +3,7 @@ package dev.beacon.broker;
 import dev.beacon.common.CommandLine;
 import dev.beacon.common.NativeHeapTrim;
 import dev.beacon.common.NettyWarmup;
+import dev.beacon.common.SpinningTransport;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 
@@ -33,7 +34,10 @@ public final class Main {
       return;
     }
     // One event loop owns all broker state; event-loops > 1 adds loops for client socket I/O.
-    Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(options.eventLoops()).setWorkerPoolSize(1));
+    Vertx vertx = Vertx.builder()
+        .with(new VertxOptions().setEventLoopPoolSize(options.eventLoops()).setWorkerPoolSize(1))
+        .withTransport(SpinningTransport.of(options.eventLoopSpin()))
+        .build();
     Broker broker = new Broker(options);
     try {
       vertx.deployVerticle(broker).await(30, TimeUnit.SECONDS);

@@ -3,6 +3,7 @@ package dev.beacon.lookupd;
 import dev.beacon.common.CommandLine;
 import dev.beacon.common.NativeHeapTrim;
 import dev.beacon.common.NettyWarmup;
+import dev.beacon.common.SpinningTransport;
 import io.vertx.core.Vertx;
 
 /**
@@ -23,15 +24,17 @@ public final class Main {
     }
     LookupdOptions options;
     java.time.Duration trimInterval;
+    java.time.Duration spin;
     try {
       options = LookupdOptions.from(((CommandLine.Run) result).config());
       trimInterval = ((CommandLine.Run) result).config().getDuration("lookupd.native-trim-interval");
+      spin = ((CommandLine.Run) result).config().getDuration("lookupd.event-loop-spin");
     } catch (RuntimeException e) {
       System.err.println("lookupd: bad configuration: " + e.getMessage());
       System.exit(1);
       return;
     }
-    Vertx vertx = Vertx.vertx();
+    Vertx vertx = Vertx.builder().withTransport(SpinningTransport.of(spin)).build();
     Lookupd lookupd = new Lookupd(options);
     try {
       vertx.deployVerticle(lookupd).await();
