@@ -23,10 +23,9 @@ class LookupProtocolTest {
   private RegistrationDb db;
   private LookupProtocol protocol;
 
-  @BeforeEach
-  void setUp() {
-    db = new RegistrationDb(() -> LookupdFixture.T0, 300_000_000_000L, 45_000_000_000L, t -> { });
-    protocol = new LookupProtocol(db, ANSWER, "127.0.0.1:999", new LookupProtocol.Wire() {
+  /** A protocol for one peer whose answers go to {@code sent} and whose close sets {@code closed}. */
+  private LookupProtocol protocol(String peer, Metrics metrics, int maxRegistrations) {
+    return new LookupProtocol(db, ANSWER, peer, new LookupProtocol.Wire() {
       @Override
       public void send(byte[] payload) {
         sent.add(new String(payload, StandardCharsets.ISO_8859_1));
@@ -36,7 +35,13 @@ class LookupProtocolTest {
       public void close() {
         closed = true;
       }
-    }, new Metrics(new String[0]), 100_000);
+    }, metrics, maxRegistrations);
+  }
+
+  @BeforeEach
+  void setUp() {
+    db = new RegistrationDb(() -> LookupdFixture.T0, 300_000_000_000L, 45_000_000_000L, t -> { });
+    protocol = protocol("127.0.0.1:999", new Metrics(new String[0]), 100_000);
     protocol.parser(new FrameParser(protocol, 1024, 1024));
   }
 
@@ -155,17 +160,7 @@ class LookupProtocolTest {
   @Test
   void registerBeyondTheLimitIsRefusedWithoutClosingAndStoresNothing() throws Exception {
     Metrics metrics = new Metrics(new String[0]);
-    LookupProtocol limited = new LookupProtocol(db, ANSWER, "127.0.0.1:998", new LookupProtocol.Wire() {
-      @Override
-      public void send(byte[] payload) {
-        sent.add(new String(payload, StandardCharsets.ISO_8859_1));
-      }
-
-      @Override
-      public void close() {
-        closed = true;
-      }
-    }, metrics, 3);
+    LookupProtocol limited = protocol("127.0.0.1:998", metrics, 3);
     FrameParser parser = new FrameParser(limited, 1024, 1024);
     limited.parser(parser);
     limited.IDENTIFY(json(TestPeer.IDENTIFY_BODY));
