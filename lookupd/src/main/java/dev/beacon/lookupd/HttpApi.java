@@ -168,8 +168,32 @@ final class HttpApi implements Handler<HttpServerRequest> {
       return;
     }
     String q = req.query();
-    req.response().setStatusCode(req.method().equals(HttpMethod.GET) ? 301 : 307)
-        .putHeader(HttpHeaders.LOCATION, q == null ? r.path : r.path + "?" + q).end();
+    String location = q == null ? r.path : r.path + "?" + q;
+    HttpServerResponse resp = req.response().putHeader(HttpHeaders.LOCATION, location);
+    if (req.method().equals(HttpMethod.GET)) {
+      // Go's http.Redirect: a GET also gets a short HTML body naming the new location.
+      resp.setStatusCode(301).putHeader(HttpHeaders.CONTENT_TYPE, "text/html; charset=utf-8")
+          .end("<a href=\"" + htmlEscape(location) + "\">Moved Permanently</a>.\n\n");
+    } else {
+      resp.setStatusCode(307).end();
+    }
+  }
+
+  /** Go's html.EscapeString: the five characters it replaces, as it replaces them. */
+  static String htmlEscape(String s) {
+    StringBuilder b = new StringBuilder(s.length() + 16);
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      switch (c) {
+        case '&' -> b.append("&amp;");
+        case '\'' -> b.append("&#39;");
+        case '<' -> b.append("&lt;");
+        case '>' -> b.append("&gt;");
+        case '"' -> b.append("&#34;");
+        default -> b.append(c);
+      }
+    }
+    return b.toString();
   }
 
   /**

@@ -336,9 +336,16 @@ class LookupdTest {
     r = f.get("/lookup/?topic=x");
     assertEquals(301, r.statusCode());
     assertEquals("/lookup?topic=x", r.headers().firstValue("location").orElse(""));
+    // Byte for byte what nsqlookupd's httprouter (Go's http.Redirect) answers, HTML escaping included.
+    String redirect = f.raw("GET", "/lookup/?topic=x&a=%3Cb%3E'");
+    assertTrue(redirect.startsWith("HTTP/1.1 301 Moved Permanently\r\n"), redirect);
+    assertTrue(redirect.contains("\r\nContent-Type: text/html; charset=utf-8\r\n")
+        || redirect.contains("\r\ncontent-type: text/html; charset=utf-8\r\n"), redirect);
+    assertTrue(redirect.endsWith("\r\n\r\n<a href=\"/lookup?topic=x&amp;a=%3Cb%3E&#39;\">Moved Permanently</a>.\n\n"), redirect);
     r = f.post("/TOPIC/create?topic=x");
     assertEquals(307, r.statusCode());
     assertEquals("/topic/create?topic=x", r.headers().firstValue("location").orElse(""));
+    assertEquals("", r.body());
     String bad = f.raw("GET", "/lookup?topic=%zz");
     assertTrue(bad.startsWith("HTTP/1.1 400 "), bad);
     assertTrue(bad.endsWith("{\"message\":\"INVALID_REQUEST\"}"), bad);
