@@ -7,16 +7,10 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * nats.go (Debian's golang-github-nats-io-go-nats-dev, nats.go 1.22.1, built with Debian's Go in
@@ -40,53 +34,19 @@ class NatsGoIT {
     Assumptions.assumeTrue(Files.isRegularFile(NATS_GO),
         "nats.go sources missing (" + NATS_GO + "): apt-get install golang-github-nats-io-go-nats-dev");
     Files.createDirectories(OUT);
-    ProcessBuilder pb = new ProcessBuilder("go", "build", "-o", BINARY.toString(), SOURCE.toString())
-        .redirectErrorStream(true);
+    ProcessBuilder pb = new ProcessBuilder("go", "build", "-o", BINARY.toString(), SOURCE.toString());
     Map<String, String> env = pb.environment();
     env.put("GO111MODULE", "off");
     env.put("GOPATH", GOPATH.toString());
     env.put("GOCACHE", OUT.resolve("cache").toAbsolutePath().toString());
     env.put("GOPROXY", "off");
     env.put("GOFLAGS", "");
-    Process p;
-    try {
-      p = pb.start();
-    } catch (IOException e) {
-      Assumptions.abort("go not available (apt-get install golang-go): " + e.getMessage());
-      return;
-    }
-    assertTrue(p.waitFor(40, TimeUnit.SECONDS), "go build did not finish");
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertEquals(0, p.exitValue(), "go build failed:\n" + out);
+    ClientProgram.build(pb, "go", 40);
   }
 
   @ParameterizedTest
   @ValueSource(strings = {"broker", "nats-server"})
   void natsGoConformanceProgramPasses(String target) throws Exception {
-    Assumptions.assumeTrue(target.equals("broker") || NatsServerProcess.installed(), "nats-server not installed");
-    RunningBroker b = target.equals("broker") ? RunningBroker.start("") : null;
-    NatsServerProcess ns = target.equals("broker") ? null : new NatsServerProcess("", false);
-    try {
-      int port = b != null ? b.port() : ns.port;
-      Process p = new ProcessBuilder(BINARY.toAbsolutePath().toString(), String.valueOf(port))
-          .redirectErrorStream(true).start();
-      boolean exited = p.waitFor(30, TimeUnit.SECONDS);
-      if (!exited) {
-        p.destroyForcibly();
-      }
-      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      assertEquals(0, exited ? p.exitValue() : -1, out);
-      List<String> lines = out.lines().toList();
-      for (String s : SCENARIOS) {
-        assertTrue(lines.contains("PASS " + s), "no 'PASS " + s + "' line:\n" + out);
-      }
-    } finally {
-      if (b != null) {
-        b.close();
-      }
-      if (ns != null) {
-        ns.close();
-      }
-    }
+    ClientProgram.passesAgainst(target, BINARY, SCENARIOS);
   }
 }
