@@ -14,11 +14,14 @@ import io.vertx.core.net.NetSocket;
 
 import java.net.InetAddress;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 import java.util.logging.Logger;
 
@@ -66,6 +69,10 @@ public final class Broker extends VerticleBase {
   private volatile Cluster cluster;
   private String advertiseHost;
   private boolean shuttingDown;
+  private boolean lameDuck;
+  private Future<Void> clusterStopped;
+  private Future<?> clientListenerClosed;
+  private Future<Void> lameDuckDone;
 
   public Broker(BrokerOptions options) {
     this.options = options;
@@ -130,7 +137,8 @@ public final class Broker extends VerticleBase {
               int p = probe.actualPort();
               return probe.close().map(v -> p);
             });
-    return port.compose(p -> vertx.deployVerticle(() -> new ClientListener(this, netOptions(new HostPort(hp.host(), p))),
+    return port.compose(p -> vertx.deployVerticle(() -> new ClientListener(this, netOptions(new HostPort(hp.host(), p)),
+            options.lameDuckDuration().toMillis() > 0 ? lameDuckDrain() : Duration.ZERO),
             new DeploymentOptions().setInstances(options.eventLoops()))
         .map(id -> {
           clientListeners = id;
@@ -154,19 +162,120 @@ public final class Broker extends VerticleBase {
 
   @Override
   public Future<?> stop() {
+    if (options.lameDuckDuration().toMillis() > 0) {
+      return lameDuckMode().eventually(this::shutdown);
+    }
+    return shutdown();
+  }
+
+  private Future<?> shutdown() {
     shuttingDown = true;
-    Future<Void> clusterStopped = cluster == null ? Future.succeededFuture() : cluster.stop();
-    return clusterStopped.eventually(() -> closeListeners()).eventually(this::closeConnections);
+    return stopCluster().eventually(() -> closeListeners()).eventually(this::closeConnections);
+  }
+
+  /** Leaves lookupd and stops discovery, once. */
+  private Future<Void> stopCluster() {
+    if (clusterStopped == null) {
+      clusterStopped = cluster == null ? Future.succeededFuture() : cluster.stop();
+    }
+    return clusterStopped;
+  }
+
+  /**
+   * Lame duck mode (spec 2.5): refuse new clients, leave lookupd, tell routes and clients
+   * (INFO "ldm":true; clients get connect_urls without this server), wait the grace period, then
+   * close the clients spread over the rest of lame-duck-duration. Completes when all are closed.
+   * Idempotent. Started by {@link #stop}, or earlier by a {@link ClientListener} being stopped:
+   * Vert.x undeploys those child deployments before this verticle's stop runs.
+   */
+  Future<Void> lameDuckMode() {
+    if (lameDuckDone != null) {
+      return lameDuckDone;
+    }
+    lameDuck = true;
+    shuttingDown = true;
+    log("entering lame duck mode for " + options.lameDuckDuration() + " (grace " + options.lameDuckGracePeriod() + ")");
+    // Not awaited: it completes only when the clients it accepted are closed.
+    clientListenerClosed = closeClientListener();
+    Future<Void> left = stopCluster();
+    routes.enterLameDuck();
+    long grace = options.lameDuckGracePeriod().toMillis();
+    long spread = options.lameDuckDuration().toMillis() - grace;
+    Promise<Void> done = Promise.promise();
+    vertx.setTimer(Math.max(1, grace), t -> closeClientsSpread(new ArrayList<>(clients.values()), 0, spread, done));
+    lameDuckDone = left.transform(ar -> done.future());
+    return lameDuckDone;
+  }
+
+  /**
+   * Closes {@code all[from..]} in batches: one batch per interval of at most spread/batches and at
+   * most 1 s (random, at least half of it, as nats-server), so the last batch goes before spread ends.
+   */
+  private void closeClientsSpread(List<ClientConnection> all, int from, long spreadMs, Promise<Void> done) {
+    int n = all.size();
+    long intervalMs = n == 0 ? 0 : Math.min(1000, Math.max(1, spreadMs) / n);
+    int batch = 1;
+    if (intervalMs < 1) {
+      intervalMs = 1;
+      batch = (int) Math.min(n, (n + Math.max(1, spreadMs) - 1) / Math.max(1, spreadMs));
+    }
+    closeBatch(all, from, batch, intervalMs, done);
+  }
+
+  private void closeBatch(List<ClientConnection> all, int from, int batch, long intervalMs, Promise<Void> done) {
+    int i = from;
+    int closedNow = 0;
+    while (i < all.size() && closedNow < batch) {
+      ClientConnection c = all.get(i++);
+      if (!c.closed) {
+        c.close("Server Shutdown");
+        closedNow++;
+      }
+    }
+    if (i >= all.size()) {
+      done.tryComplete();
+      return;
+    }
+    long half = Math.max(1, intervalMs / 2);
+    long delay = half + (intervalMs > half ? ThreadLocalRandom.current().nextLong(intervalMs - half + 1) : 0);
+    int next = i;
+    vertx.setTimer(delay, t -> closeBatch(all, next, batch, intervalMs, done));
+  }
+
+  /** How long a client listener closed in lame duck mode leaves its connections open at most. */
+  Duration lameDuckDrain() {
+    return options.lameDuckDuration().plus(options.shutdownGrace());
+  }
+
+  /** True from the start of lame duck mode until the broker stops. */
+  boolean lameDuck() {
+    return lameDuck;
+  }
+
+  /**
+   * Stops accepting clients. Vert.x's close also closes every connection the server accepted; in
+   * lame duck mode they must stay, so the server is shut down with a timeout instead (the listening
+   * socket closes at once; connections still open when it runs out are closed).
+   */
+  private Future<?> closeClientListener() {
+    List<Future<?>> closing = new ArrayList<>();
+    if (clientListenerClosed != null) {
+      closing.add(clientListenerClosed);
+    }
+    if (clientServer != null) {
+      closing.add(lameDuck ? clientServer.shutdown(lameDuckDrain().toMillis(), TimeUnit.MILLISECONDS) : clientServer.close());
+      clientServer = null;
+    }
+    if (clientListeners != null) {
+      closing.add(vertx.undeploy(clientListeners));
+      clientListeners = null;
+    }
+    return Future.join(closing);
   }
 
   private Future<?> closeListeners() {
     List<Future<?>> closing = new ArrayList<>();
-    if (clientServer != null) {
-      closing.add(clientServer.close());
-    }
-    if (clientListeners != null) {
-      closing.add(vertx.undeploy(clientListeners));
-    }
+    closing.add(closeClientListener());
     if (routeServer != null) {
       closing.add(routeServer.close());
     }

@@ -39,6 +39,8 @@ public record BrokerOptions(
     Map<String, String> users,
     Duration authTimeout,
     Duration shutdownGrace,
+    Duration lameDuckDuration,
+    Duration lameDuckGracePeriod,
     int eventLoops,
     int maxClosedClients,
     Duration nativeTrimInterval,
@@ -68,6 +70,15 @@ public record BrokerOptions(
     if (maxControlLine < 32) {
       throw new IllegalArgumentException("max-control-line: " + maxControlLine + " (expected: >= 32)");
     }
+    Duration lameDuckDuration = b.getDuration("lame-duck-duration");
+    Duration lameDuckGrace = b.getDuration("lame-duck-grace-period");
+    if (lameDuckDuration.isNegative() || lameDuckGrace.isNegative()) {
+      throw new IllegalArgumentException("lame-duck-duration and lame-duck-grace-period must not be negative");
+    }
+    if (!lameDuckDuration.isZero() && lameDuckGrace.compareTo(lameDuckDuration) >= 0) {
+      throw new IllegalArgumentException("lame-duck-grace-period (" + lameDuckGrace
+          + ") must be below lame-duck-duration (" + lameDuckDuration + ")");
+    }
     dev.beacon.broker.cluster.Cluster.validate(config);
     return new BrokerOptions(
         config,
@@ -94,6 +105,8 @@ public record BrokerOptions(
         Map.copyOf(users),
         b.getDuration("auth.timeout"),
         b.getDuration("shutdown-grace"),
+        lameDuckDuration,
+        lameDuckGrace,
         eventLoops(b.getInt("event-loops")),
         b.getInt("max-closed-clients"),
         b.getDuration("native-trim-interval"),

@@ -54,7 +54,8 @@ public final class Main {
         + ", routes on " + options.cluster().host() + ":" + broker.clusterPort());
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {
-        vertx.close().await(options.shutdownGrace().toMillis() + 5000, TimeUnit.MILLISECONDS);
+        vertx.close().await(options.lameDuckDuration().toMillis() + options.shutdownGrace().toMillis() + 5000,
+            TimeUnit.MILLISECONDS);
       } catch (Exception e) {
         System.err.println("broker: shutdown: " + e.getMessage());
       }

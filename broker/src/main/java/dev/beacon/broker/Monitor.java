@@ -111,6 +111,9 @@ final class Monitor {
     m.put("subscriptions", broker.sublist.count());
     m.put("http_req_stats", requests);
     m.put("connect_urls", broker.routes.connectUrls());
+    if (broker.lameDuck()) {
+      m.put("ldm", true);
+    }
     return m;
   }
 

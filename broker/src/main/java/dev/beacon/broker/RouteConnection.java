@@ -21,6 +21,8 @@ final class RouteConnection extends Conn {
   String remoteName = "";
   boolean remoteHeaders;
   List<String> connectUrls = List.of();
+  /** The remote announced lame duck mode (INFO "ldm":true): its client URLs leave connect_urls. */
+  boolean lameDuck;
   /** The route address the remote advertised in its INFO (host, port), or null. */
   HostPort advertised;
   boolean registered;
@@ -118,8 +120,13 @@ final class RouteConnection extends Conn {
     if (infoReceived) {
       if (id.equals(remoteId)) {
         List<String> urls = urls(info);
-        if (!urls.equals(connectUrls)) {
+        boolean ldm = lameDuck || info.path("ldm").asBoolean(false);
+        if (ldm && !lameDuck) {
+          broker.log(this + " peer entered lame duck mode");
+        }
+        if (!urls.equals(connectUrls) || ldm != lameDuck) {
           connectUrls = urls;
+          lameDuck = ldm;
           broker.routes.connectUrlsChanged();
         }
       }
@@ -142,6 +149,7 @@ final class RouteConnection extends Conn {
     remoteName = info.path("server_name").asText(id);
     remoteHeaders = info.path("headers").asBoolean(false);
     connectUrls = urls(info);
+    lameDuck = info.path("ldm").asBoolean(false);
     String host = info.path("host").asText("");
     int port = info.path("port").asInt(0);
     advertised = host.isEmpty() || port <= 0 || port > 65535 ? null : new HostPort(host, port);

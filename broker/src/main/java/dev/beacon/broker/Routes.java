@@ -287,14 +287,37 @@ final class Routes {
 
   // ---- INFO / CONNECT and connect_urls ----
 
-  /** This server's client URL first, then every route's. */
+  /**
+   * This server's client URL first, then every route's. A server in lame duck mode leaves its own
+   * out, and the URLs of a peer that announced lame duck mode are left out (spec 2.5).
+   */
   List<String> connectUrls() {
     LinkedHashSet<String> urls = new LinkedHashSet<>();
-    urls.add(broker.clientUrl());
+    if (!broker.lameDuck()) {
+      urls.add(broker.clientUrl());
+    }
     for (RouteConnection r : registered) {
-      urls.addAll(r.connectUrls);
+      if (!r.lameDuck) {
+        urls.addAll(r.connectUrls);
+      }
     }
     return new ArrayList<>(urls);
+  }
+
+  /**
+   * This server entered lame duck mode: every route gets an INFO with "ldm":true (its peer drops
+   * our client URL), every protocol-1 client an async INFO with "ldm":true and connect_urls
+   * without our own URL.
+   */
+  void enterLameDuck() {
+    String info = "INFO " + routeInfoJson() + "\r\n";
+    for (RouteConnection r : everything()) {
+      if (!r.closed) {
+        r.send(info);
+      }
+    }
+    lastUrls = connectUrls();
+    sendInfoToClients();
   }
 
   /** Pushes an async INFO to protocol-1 clients when the cluster's client URLs changed. */
@@ -304,6 +327,10 @@ final class Routes {
       return;
     }
     lastUrls = urls;
+    sendInfoToClients();
+  }
+
+  private void sendInfoToClients() {
     for (ClientConnection c : broker.clients.values().toArray(new ClientConnection[0])) {
       if (c.connected && c.protocol >= 1 && !c.closed) {
         c.sendInfo();
@@ -330,7 +357,12 @@ final class Routes {
     m.put("client_ip", c.ip);
     if (registered.length > 0) {
       m.put("cluster", o.clusterName());
+    }
+    if ((registered.length > 0 || broker.lameDuck()) && !lastUrls.isEmpty()) {
       m.put("connect_urls", lastUrls);
+    }
+    if (broker.lameDuck()) {
+      m.put("ldm", true);
     }
     return json(m);
   }
@@ -349,6 +381,9 @@ final class Routes {
     m.put("max_payload", o.maxPayload());
     m.put("cluster", o.clusterName());
     m.put("connect_urls", List.of(broker.clientUrl()));
+    if (broker.lameDuck()) {
+      m.put("ldm", true);
+    }
     return json(m);
   }
 
