@@ -3,6 +3,7 @@ package dev.beacon.broker;
 import dev.beacon.common.CommandLine;
 import dev.beacon.common.NativeHeapTrim;
 import dev.beacon.common.NettyWarmup;
+import dev.beacon.common.ShutdownLogging;
 import dev.beacon.common.SpinningTransport;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -18,6 +19,7 @@ public final class Main {
   }
 
   public static void main(String[] args) throws Exception {
+    ShutdownLogging.install();
     NettyWarmup.beforeNetty();
     CommandLine.Result result = new CommandLine("broker", "broker", version()).parse(args);
     if (result instanceof CommandLine.Exit exit) {
@@ -58,6 +60,8 @@ public final class Main {
             TimeUnit.MILLISECONDS);
       } catch (Exception e) {
         System.err.println("broker: shutdown: " + e.getMessage());
+      } finally {
+        ShutdownLogging.resetAtLastExit();
       }
     }, "broker-shutdown"));
   }

@@ -35,6 +35,42 @@ class BrokerProcessIT {
   }
 
   @Test
+  void sigtermWithLameDuckDurationTellsClientsAndLogsWhatItDoes() throws Exception {
+    Process p = start("--listen=127.0.0.1:0", "--http=127.0.0.1:0", "--cluster=127.0.0.1:0",
+        "--lame-duck-duration=2s", "--lame-duck-grace-period=300ms");
+    try {
+      BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+      Pattern ready = Pattern.compile("broker: ready, server_id N\\w+, clients on 127.0.0.1:(\\d+),");
+      Matcher m = null;
+      String line;
+      while ((line = out.readLine()) != null && !(m = ready.matcher(line)).find()) {
+        // start-up lines
+      }
+      assertNotNull(line, "no ready line");
+      // protocol 1: a client that takes async INFO, as every current client does.
+      try (RawConn c = RawConn.connect(Integer.parseInt(m.group(1)), "{\"verbose\":false,\"protocol\":1}")) {
+        long t0 = System.nanoTime();
+        // SIGTERM through the handle: Process.destroy() would also close our end of its output.
+        p.toHandle().destroy();
+        c.expect("INFO \\{[^\r\n]*\"ldm\":true[^\r\n]*\\}\r\n");
+        c.expectClosed();
+        long closedAfterMs = (System.nanoTime() - t0) / 1_000_000;
+        assertTrue(closedAfterMs >= 250 && closedAfterMs < 2500, "closed after " + closedAfterMs + " ms");
+      }
+      // What the broker logged while stopping is not lost to the JDK's LogManager shutdown hook.
+      // Read to the end of its output (the process exits), then check the exit.
+      StringBuilder rest = new StringBuilder();
+      while ((line = out.readLine()) != null) {
+        rest.append(line).append('\n');
+      }
+      assertTrue(p.waitFor(15, TimeUnit.SECONDS), "did not stop on SIGTERM");
+      assertTrue(rest.toString().contains("entering lame duck mode"), "output after the ready line: [" + rest + "]");
+    } finally {
+      p.destroyForcibly();
+    }
+  }
+
+  @Test
   void readyLineThenSigtermStopsGracefully() throws Exception {
     Process p = start("--listen=127.0.0.1:0", "--http=127.0.0.1:0", "--cluster=127.0.0.1:0");
     try {
