@@ -109,8 +109,16 @@ public record BrokerOptions(
         lameDuckGrace,
         eventLoops(b.getInt("event-loops")),
         b.getInt("max-closed-clients"),
-        b.getDuration("native-trim-interval"),
-        b.getDuration("event-loop-spin"));
+        notNegative(b, "native-trim-interval"),
+        notNegative(b, "event-loop-spin"));
+  }
+
+  private static Duration notNegative(Config b, String key) {
+    Duration d = b.getDuration(key);
+    if (d.isNegative()) {
+      throw new IllegalArgumentException(key + ": " + d + " (expected: >= 0; 0 turns it off)");
+    }
+    return d;
   }
 
   private static int eventLoops(int n) {

@@ -24,11 +24,6 @@ public final class ShutdownLogging {
     Logger.getLogger("").getHandlers();
   }
 
-  /** Whether {@link ShutdownLogManager} is the JVM's LogManager. */
-  public static boolean installed() {
-    return LogManager.getLogManager() instanceof ShutdownLogManager;
-  }
-
   /** Closes the handlers: the end of the daemon's own shutdown. */
   public static void resetAtLastExit() {
     if (LogManager.getLogManager() instanceof ShutdownLogManager m) {

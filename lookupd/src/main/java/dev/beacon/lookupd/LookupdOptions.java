@@ -30,7 +30,9 @@ public record LookupdOptions(
     int maxHttpConnections,
     Duration httpIdleTimeout,
     String logLevel,
-    String logPrefix) {
+    String logPrefix,
+    Duration eventLoopSpin,
+    Duration nativeTrimInterval) {
 
   /** Reads and validates the {@code lookupd} section; throws IllegalArgumentException or ConfigException. */
   public static LookupdOptions from(Config config) {
@@ -54,7 +56,9 @@ public record LookupdOptions(
         atLeastOne(c, "max-http-connections"),
         positive(c, "http-idle-timeout"),
         c.getString("log-level").toLowerCase(Locale.ROOT),
-        c.getString("log-prefix"));
+        c.getString("log-prefix"),
+        notNegative(c, "event-loop-spin"),
+        notNegative(c, "native-trim-interval"));
     if (o.maxLookupWait.compareTo(o.httpIdleTimeout) >= 0) {
       throw new IllegalArgumentException("max-lookup-wait must be shorter than http-idle-timeout, or parked polls are cut off");
     }
@@ -94,6 +98,14 @@ public record LookupdOptions(
     Duration d = c.getDuration(key);
     if (d.isNegative() || d.isZero()) {
       throw new IllegalArgumentException(key + " must be positive");
+    }
+    return d;
+  }
+
+  private static Duration notNegative(Config c, String key) {
+    Duration d = c.getDuration(key);
+    if (d.isNegative()) {
+      throw new IllegalArgumentException(key + " must not be negative (0 turns it off)");
     }
     return d;
   }

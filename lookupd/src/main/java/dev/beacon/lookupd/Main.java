@@ -23,18 +23,14 @@ public final class Main {
       return;
     }
     LookupdOptions options;
-    java.time.Duration trimInterval;
-    java.time.Duration spin;
     try {
       options = LookupdOptions.from(((CommandLine.Run) result).config());
-      trimInterval = ((CommandLine.Run) result).config().getDuration("lookupd.native-trim-interval");
-      spin = ((CommandLine.Run) result).config().getDuration("lookupd.event-loop-spin");
     } catch (RuntimeException e) {
       System.err.println("lookupd: bad configuration: " + e.getMessage());
       System.exit(1);
       return;
     }
-    Vertx vertx = Vertx.builder().withTransport(SpinningTransport.of(spin)).build();
+    Vertx vertx = Vertx.builder().withTransport(SpinningTransport.of(options.eventLoopSpin())).build();
     Lookupd lookupd = new Lookupd(options);
     try {
       vertx.deployVerticle(lookupd).await();
@@ -44,7 +40,7 @@ public final class Main {
       System.exit(1);
       return;
     }
-    NativeHeapTrim.start(trimInterval, msg -> System.err.println("lookupd: " + msg));
+    NativeHeapTrim.start(options.nativeTrimInterval(), msg -> System.err.println("lookupd: " + msg));
     System.out.println("lookupd: ready, tcp " + Lookupd.hostPort(options.tcpAddress().host(), lookupd.tcpPort())
         + " http " + Lookupd.hostPort(options.httpAddress().host(), lookupd.httpPort()));
     System.out.flush();

@@ -80,6 +80,16 @@ class LookupdOptionsTest {
   }
 
   @Test
+  void spinAndTrimAreSettingsWhereZeroMeansOff() throws Exception {
+    LookupdOptions o = parse();
+    assertEquals(Duration.ofNanos(50_000), o.eventLoopSpin());
+    assertEquals(Duration.ofSeconds(1), o.nativeTrimInterval());
+    assertEquals(Duration.ZERO, parse("--event-loop-spin=0", "--native-trim-interval=0").eventLoopSpin());
+    assertThrows(IllegalArgumentException.class, () -> parse("--event-loop-spin=-1us"));
+    assertThrows(IllegalArgumentException.class, () -> parse("--native-trim-interval=-1s"));
+  }
+
+  @Test
   void helpListsEveryKeyWithItsDefault() {
     String help = new CommandLine("lookupd", "lookupd", "test").help();
     for (String key : new String[] {"tcp-address", "http-address", "broadcast-address", "broadcast-tcp-port",
