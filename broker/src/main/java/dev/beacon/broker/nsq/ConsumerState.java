@@ -13,6 +13,8 @@ final class ConsumerState {
   /** 0 = every message; 1-99 = that percentage of messages, as nsqd's sample_rate. */
   int sampleRate;
   boolean closing;
+  /** The connection the channel's frames go to. */
+  NsqConnection connection;
 
   long messageCount;
   long finishCount;

@@ -140,7 +140,7 @@ final class Identify {
         + ",\"version\":" + quoteJson(s.version())
         + ",\"max_msg_timeout\":" + s.maxMsgTimeoutMs()
         + ",\"msg_timeout\":" + c.msgTimeoutMs
-        + ",\"tls_v1\":false,\"deflate\":false,\"deflate_level\":0"
+        + ",\"tls_v1\":false,\"deflate\":false,\"deflate_level\":" + NsqSettings.MAX_DEFLATE_LEVEL
         + ",\"max_deflate_level\":" + NsqSettings.MAX_DEFLATE_LEVEL
         + ",\"snappy\":false"
         + ",\"sample_rate\":" + c.sampleRate

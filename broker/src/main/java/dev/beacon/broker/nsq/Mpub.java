@@ -14,13 +14,15 @@ final class Mpub {
   }
 
   /** Checks the whole body; returns the message count. */
-  static int check(byte[] b, int off, int len, int maxMsgSize) throws NsqException {
+  static int check(byte[] b, int off, int len, int maxMsgSize, int maxBodySize) throws NsqException {
     int end = off + len;
     if (len < 4) {
       throw NsqException.fatal("E_BAD_BODY", "MPUB failed to read message count");
     }
     int count = readInt(b, off);
-    if (count <= 0) {
+    // 4 bytes of count, then at least 4 of size and 1 of message each
+    long maxMessages = (maxBodySize - 4L) / 5;
+    if (count <= 0 || count > maxMessages) {
       throw NsqException.fatal("E_BAD_BODY", "MPUB invalid message count " + count);
     }
     int p = off + 4;

@@ -23,6 +23,9 @@ final class V2Parser {
 
     /** A whole command; for body commands {@link #body} holds the body. */
     void onCommand(V2Parser p) throws NsqException;
+
+    /** {@link #onCommand} threw a non-fatal error: send it; parsing goes on. */
+    void nonFatal(NsqException e);
   }
 
   enum Verb { IDENTIFY, AUTH, SUB, RDY, FIN, REQ, TOUCH, CLS, NOP, PUB, MPUB, DPUB, UNKNOWN }
@@ -176,7 +179,7 @@ final class V2Parser {
       }
       default -> {
         lineLen = 0;
-        handler.onCommand(this);
+        command();
       }
     }
   }
@@ -184,8 +187,19 @@ final class V2Parser {
   private void commandDone() throws NsqException {
     state = State.LINE;
     lineLen = 0;
-    handler.onCommand(this);
+    command();
     body = null;
+  }
+
+  private void command() throws NsqException {
+    try {
+      handler.onCommand(this);
+    } catch (NsqException e) {
+      if (e.isFatal()) {
+        throw e;
+      }
+      handler.nonFatal(e);
+    }
   }
 
   private void addParam(int off, int len) {

@@ -36,7 +36,7 @@ class IdentifyTest {
         + "\"deflate_level\":3,\"heartbeat_interval\":5000,\"msg_timeout\":2000,\"sample_rate\":10,"
         + "\"output_buffer_size\":-1,\"user_agent\":\"nsqjs/0.13.0\"}", c);
     assertEquals("{\"max_rdy_count\":2500,\"version\":\"0.1.0\",\"max_msg_timeout\":900000,\"msg_timeout\":2000,"
-        + "\"tls_v1\":false,\"deflate\":false,\"deflate_level\":0,\"max_deflate_level\":6,\"snappy\":false,"
+        + "\"tls_v1\":false,\"deflate\":false,\"deflate_level\":6,\"max_deflate_level\":6,\"snappy\":false,"
         + "\"sample_rate\":10,\"auth_required\":false,\"output_buffer_size\":1,\"output_buffer_timeout\":0}", answer);
     assertEquals(5000, c.heartbeatIntervalMs);
     assertEquals(10, c.sampleRate);

@@ -36,6 +36,11 @@ class V2ParserTest {
       }
       ops.add(sb.toString());
     }
+
+    @Override
+    public void nonFatal(NsqException e) {
+      ops.add("ERROR " + e.getMessage());
+    }
   }
 
   static byte[] input() {
@@ -178,6 +183,11 @@ class V2ParserTest {
       public void onCommand(V2Parser q) {
         seen.add(q.verb.name());
       }
+
+      @Override
+      public void nonFatal(NsqException e) {
+        seen.add(e.getMessage());
+      }
     }, 1024, 4096);
     byte[] b = ("  V2PUB b$d\n" + size(-1) + "NOP\n").getBytes(StandardCharsets.ISO_8859_1);
     NsqException e = assertThrows(NsqException.class, () -> p.parse(b, 0, b.length));
@@ -200,6 +210,10 @@ class V2ParserTest {
         for (int i = 1; i < q.paramCount; i++) {
           got[i - 1] = q.paramNumber(i);
         }
+      }
+
+      @Override
+      public void nonFatal(NsqException e) {
       }
     }, 1024, 4096);
     byte[] b = "  V2RDY 42 -1 x 0\n".getBytes(StandardCharsets.US_ASCII);
@@ -251,18 +265,19 @@ class V2ParserTest {
   void mpubBodiesAreCheckedWholeWithNsqdTexts() throws Exception {
     assertEquals("E_BAD_BODY MPUB failed to read message count", mpubError(new byte[] {0, 0}));
     assertEquals("E_BAD_BODY MPUB invalid message count 0", mpubError(new byte[] {0, 0, 0, 0}));
+    assertEquals("E_BAD_BODY MPUB invalid message count 819", mpubError(new byte[] {0, 0, 3, 51}), "more than (4096 - 4) / 5");
     assertEquals("E_BAD_MESSAGE MPUB failed to read message(1) body size", mpubError(new byte[] {0, 0, 0, 2, 0, 0, 0, 1, 'a'}));
     assertEquals("E_BAD_MESSAGE MPUB invalid message(0) body size 0", mpubError(new byte[] {0, 0, 0, 1, 0, 0, 0, 0}));
     assertEquals("E_BAD_MESSAGE MPUB message too big 5 > 4", mpubError(new byte[] {0, 0, 0, 1, 0, 0, 0, 5, 'a'}));
     assertEquals("E_BAD_MESSAGE MPUB failed to read message body", mpubError(new byte[] {0, 0, 0, 1, 0, 0, 0, 2, 'a'}));
     byte[] ok = {0, 0, 0, 2, 0, 0, 0, 1, 'a', 0, 0, 0, 2, 'b', 'c'};
-    assertEquals(2, Mpub.check(ok, 0, ok.length, 4));
+    assertEquals(2, Mpub.check(ok, 0, ok.length, 4, 4096));
     List<String> got = new ArrayList<>();
     Mpub.forEach(ok, 0, 2, (b, off, len) -> got.add(new String(b, off, len, StandardCharsets.US_ASCII)));
     assertEquals(List.of("a", "bc"), got);
   }
 
   private static String mpubError(byte[] b) {
-    return assertThrows(NsqException.class, () -> Mpub.check(b, 0, b.length, 4)).getMessage();
+    return assertThrows(NsqException.class, () -> Mpub.check(b, 0, b.length, 4, 4096)).getMessage();
   }
 }
