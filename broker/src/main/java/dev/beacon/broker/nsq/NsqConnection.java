@@ -105,7 +105,7 @@ final class NsqConnection implements V2Parser.Handler {
 
   private void fail(NsqException e) {
     if (!e.isSilentClose()) {
-      byte[] f = Frames.error(e.getMessage());
+      byte[] f = V2Frames.error(e.getMessage());
       out.write(f, 0, f.length);
     }
     if (e.isFatal()) {
@@ -125,7 +125,7 @@ final class NsqConnection implements V2Parser.Handler {
     }
     if (now - lastHeartbeatNanos >= interval) {
       lastHeartbeatNanos = now;
-      out.write(Frames.HEARTBEAT, 0, Frames.HEARTBEAT.length);
+      out.write(V2Frames.HEARTBEAT, 0, V2Frames.HEARTBEAT.length);
     }
   }
 
@@ -150,11 +150,11 @@ final class NsqConnection implements V2Parser.Handler {
 
   /** Writes one message frame (called by the channel's dispatch). */
   void sendMessage(NsqMessage m) {
-    int n = Frames.MESSAGE_OVERHEAD + m.body.length;
+    int n = V2Frames.MESSAGE_OVERHEAD + m.body.length;
     if (scratch.length < n) {
       scratch = new byte[Math.max(n, scratch.length * 2)];
     }
-    Frames.message(scratch, 0, m.timestamp, m.attempts, m.id, m.body, 0, m.body.length);
+    V2Frames.message(scratch, 0, m.timestamp, m.attempts, m.id, m.body, 0, m.body.length);
     out.write(scratch, 0, n);
   }
 
@@ -236,7 +236,7 @@ final class NsqConnection implements V2Parser.Handler {
       consumer.msgTimeoutNanos = ident.msgTimeoutMs * 1_000_000L;
       consumer.sampleRate = ident.sampleRate;
     }
-    respond(answer.equals("OK") ? Frames.OK : Frames.response(answer));
+    respond(answer.equals("OK") ? V2Frames.OK : V2Frames.response(answer));
   }
 
   private void AUTH() throws NsqException {
@@ -265,7 +265,7 @@ final class NsqConnection implements V2Parser.Handler {
     channel = hub.subscribe(topic, channelName, c, this);
     consumer = c;
     state = STATE_SUBSCRIBED;
-    respond(Frames.OK);
+    respond(V2Frames.OK);
   }
 
   private void RDY(V2Parser p) throws NsqException {
@@ -296,10 +296,10 @@ final class NsqConnection implements V2Parser.Handler {
     if (p.paramCount < minParams) {
       throw NsqException.fatal("E_INVALID", verb + insufficient);
     }
-    if (p.paramLen[1] != Frames.ID_LENGTH) {
+    if (p.paramLen[1] != V2Frames.ID_LENGTH) {
       throw NsqException.fatal("E_INVALID", "Invalid Message ID");
     }
-    return Frames.parseId(p.line, p.paramOff[1], p.paramLen[1]);
+    return V2Frames.parseId(p.line, p.paramOff[1], p.paramLen[1]);
   }
 
   private void FIN(V2Parser p) throws NsqException {
@@ -342,14 +342,14 @@ final class NsqConnection implements V2Parser.Handler {
     consumer.readyCount = 0;
     consumer.closing = true;
     state = STATE_CLOSING;
-    respond(Frames.CLOSE_WAIT);
+    respond(V2Frames.CLOSE_WAIT);
   }
 
   private void PUB(V2Parser p) {
     String topic = p.param(1);
     hub.publish(topic, p.body, p.bodyOff, p.bodyLen);
     published(topic, 1);
-    respond(Frames.OK);
+    respond(V2Frames.OK);
   }
 
   private void MPUB(V2Parser p) throws NsqException {
@@ -357,14 +357,14 @@ final class NsqConnection implements V2Parser.Handler {
     int count = Mpub.check(p.body, p.bodyOff, p.bodyLen, settings.maxMsgSize(), settings.maxBodySize());
     Mpub.forEach(p.body, p.bodyOff, count, (b, off, len) -> hub.publish(topic, b, off, len));
     published(topic, count);
-    respond(Frames.OK);
+    respond(V2Frames.OK);
   }
 
   private void DPUB(V2Parser p) throws NsqException {
     String topic = p.param(1);
     hub.publishDeferred(topic, p.body, p.bodyOff, p.bodyLen, p.paramNumber(2));
     published(topic, 1);
-    respond(Frames.OK);
+    respond(V2Frames.OK);
   }
 
   private void published(String topic, long n) {

@@ -88,7 +88,7 @@ class NsqConnectionTest {
           + new String(b, StandardCharsets.ISO_8859_1));
     }
 
-    /** Frames written since the last call: "R:text", "E:text", "M:attempts:id:body". */
+    /** V2Frames written since the last call: "R:text", "E:text", "M:attempts:id:body". */
     List<String> frames() {
       byte[] all = written.toByteArray();
       List<String> out = new ArrayList<>();
@@ -97,12 +97,12 @@ class NsqConnectionTest {
         int type = Mpub.readInt(all, readPos + 4);
         int data = readPos + 8;
         int len = size - 4;
-        if (type == Frames.TYPE_MESSAGE) {
+        if (type == V2Frames.TYPE_MESSAGE) {
           int attempts = ((all[data + 8] & 0xff) << 8) | (all[data + 9] & 0xff);
           out.add("M:" + attempts + ":" + new String(all, data + 10, 16, StandardCharsets.US_ASCII) + ":"
               + new String(all, data + 26, len - 26, StandardCharsets.UTF_8));
         } else {
-          out.add((type == Frames.TYPE_ERROR ? "E:" : "R:") + new String(all, data, len, StandardCharsets.UTF_8));
+          out.add((type == V2Frames.TYPE_ERROR ? "E:" : "R:") + new String(all, data, len, StandardCharsets.UTF_8));
         }
         readPos = data + len;
       }

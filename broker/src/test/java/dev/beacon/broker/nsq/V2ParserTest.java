@@ -236,26 +236,26 @@ class V2ParserTest {
   @Test
   void messageIdsRoundTripAndOthersAreNeverInFlight() {
     byte[] b = new byte[16];
-    Frames.putId(b, 0, 0x0123456789abcdefL);
+    V2Frames.putId(b, 0, 0x0123456789abcdefL);
     assertEquals("0123456789abcdef", new String(b, StandardCharsets.US_ASCII));
-    assertEquals(0x0123456789abcdefL, Frames.parseId(b, 0, 16));
-    assertEquals(-1, Frames.parseId("0123456789abcdeg".getBytes(StandardCharsets.US_ASCII), 0, 16));
-    assertEquals(-1, Frames.parseId(b, 0, 15));
-    assertEquals(-1, Frames.parseId("ffffffffffffffff".getBytes(StandardCharsets.US_ASCII), 0, 16));
+    assertEquals(0x0123456789abcdefL, V2Frames.parseId(b, 0, 16));
+    assertEquals(-1, V2Frames.parseId("0123456789abcdeg".getBytes(StandardCharsets.US_ASCII), 0, 16));
+    assertEquals(-1, V2Frames.parseId(b, 0, 15));
+    assertEquals(-1, V2Frames.parseId("ffffffffffffffff".getBytes(StandardCharsets.US_ASCII), 0, 16));
   }
 
   @Test
   void messageFrameLayout() {
     byte[] body = "hi".getBytes(StandardCharsets.US_ASCII);
-    byte[] f = new byte[Frames.MESSAGE_OVERHEAD + 2];
-    Frames.message(f, 0, 0x0102030405060708L, 3, 255, body, 0, 2);
+    byte[] f = new byte[V2Frames.MESSAGE_OVERHEAD + 2];
+    V2Frames.message(f, 0, 0x0102030405060708L, 3, 255, body, 0, 2);
     assertEquals(4 + 8 + 2 + 16 + 2, Mpub.readInt(f, 0));
-    assertEquals(Frames.TYPE_MESSAGE, Mpub.readInt(f, 4));
+    assertEquals(V2Frames.TYPE_MESSAGE, Mpub.readInt(f, 4));
     assertEquals(0x01020304, Mpub.readInt(f, 8));
     assertEquals(0x05060708, Mpub.readInt(f, 12));
     assertEquals(3, ((f[16] & 0xff) << 8) | (f[17] & 0xff));
     assertEquals("00000000000000ffhi", new String(f, 18, 18, StandardCharsets.US_ASCII));
-    byte[] ok = Frames.OK;
+    byte[] ok = V2Frames.OK;
     assertEquals(6, Mpub.readInt(ok, 0));
     assertEquals(0, Mpub.readInt(ok, 4));
     assertEquals("OK", new String(ok, 8, 2, StandardCharsets.US_ASCII));

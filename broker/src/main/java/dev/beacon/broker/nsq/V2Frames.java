@@ -7,7 +7,7 @@ import java.nio.charset.StandardCharsets;
  * A message frame's data is the 8-byte publish time in Unix nanoseconds, the 2-byte attempt count,
  * the 16-byte message id and the body.
  */
-final class Frames {
+final class V2Frames {
   static final int TYPE_RESPONSE = 0;
   static final int TYPE_ERROR = 1;
   static final int TYPE_MESSAGE = 2;
@@ -20,7 +20,7 @@ final class Frames {
   static final byte[] CLOSE_WAIT = response("CLOSE_WAIT");
   static final byte[] HEARTBEAT = response("_heartbeat_");
 
-  private Frames() {
+  private V2Frames() {
   }
 
   static byte[] response(String text) {
