@@ -55,7 +55,8 @@ if (mode === 'reader') {
       w.publish(topic, bodies, (err) => { done(err); out({ published: bodies.length }); w.close(); process.exit(0) })
     } else if (kind === 'dpub') {
       let n = 0
-      bodies.forEach((b) => w.deferPublish(topic, b, 500, (err) => {
+      // nsqjs 0.13's deferPublish hands its message on as is, and the connection expects an array
+      bodies.forEach((b) => w.deferPublish(topic, [b], 500, (err) => {
         done(err)
         if (++n === bodies.length) { out({ published: n }); w.close(); process.exit(0) }
       }))

@@ -9,6 +9,8 @@ import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
 import io.vertx.core.net.NetSocket;
 
+import java.util.function.Consumer;
+
 /**
  * The NSQ TCP listener (--nsq-listen): accepts sockets on the broker's context and feeds them to
  * {@link NsqServer}. Writes made while one event-loop task runs (a read, a delivery, a tick) are
@@ -25,12 +27,17 @@ public final class NsqListener {
   private final NsqServer server;
   private final HostPort address;
   private final int maxPending;
+  private final Consumer<Runnable> batch;
   private NetServer net;
   private long timer = -1;
 
-  /** Call on the broker's context; everything then runs on it. */
-  public NsqListener(Vertx vertx, NsqServer server, HostPort address, int maxPending) {
+  /**
+   * Call on the broker's context; everything then runs on it. {@code batch} runs each read and tick
+   * so that what they publish to NATS clients is flushed once.
+   */
+  public NsqListener(Vertx vertx, NsqServer server, HostPort address, int maxPending, Consumer<Runnable> batch) {
     this.vertx = vertx;
+    this.batch = batch;
     this.context = vertx.getOrCreateContext();
     this.server = server;
     this.address = address;
@@ -43,7 +50,7 @@ public final class NsqListener {
         .setTcpNoDelay(true).setReuseAddress(true));
     net.connectHandler(this::accept);
     return net.listen().map(s -> {
-      timer = vertx.setPeriodic(TICK_MS, id -> server.tick());
+      timer = vertx.setPeriodic(TICK_MS, id -> batch.accept(server::tick));
       return s.actualPort();
     }).recover(e -> Future.failedFuture(new IllegalStateException("listen " + address + " (nsq) failed: " + e.getMessage(), e)));
   }
@@ -63,7 +70,7 @@ public final class NsqListener {
     NsqConnection conn = server.accept(String.valueOf(socket.remoteAddress()), out);
     socket.handler(buf -> {
       byte[] b = buf.getBytes();
-      conn.read(b, 0, b.length);
+      batch.accept(() -> conn.read(b, 0, b.length));
     });
     socket.closeHandler(v -> {
       out.socketClosed = true;

@@ -371,6 +371,11 @@ public final class NsqServer implements NsqConnection.Hub {
     }
   }
 
+  /** A valid NSQ topic name that is also a NATS subject (what the NSQ listener accepts). */
+  public static boolean isTopicName(String name) {
+    return NsqConnection.isTopicName(name);
+  }
+
   public boolean hasRegisteredTopic(String topic) {
     return topics.containsKey(topic);
   }
