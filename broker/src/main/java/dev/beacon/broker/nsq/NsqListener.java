@@ -16,7 +16,8 @@ import java.util.function.Consumer;
  * {@link NsqServer}. Writes made while one event-loop task runs (a read, a delivery, a tick) are
  * collected and written to the socket once at its end. Uses Vert.x's public socket API: NSQ
  * traffic is bounded by each consumer's RDY credit, so the per-read copy is not worth an adapter
- * over internals here. A client whose unread output passes {@code maxPending} bytes is closed.
+ * over internals here. A client whose unread output passes {@code maxPending} bytes is closed; past
+ * {@code maxConnections} NSQ connections a new one is closed at once.
  */
 public final class NsqListener {
   /** nsqd's queue scan interval: in-flight timeouts and deferred messages are checked this often. */
@@ -27,6 +28,7 @@ public final class NsqListener {
   private final NsqServer server;
   private final HostPort address;
   private final int maxPending;
+  private final int maxConnections;
   private final Consumer<Runnable> batch;
   private NetServer net;
   private long timer = -1;
@@ -35,8 +37,10 @@ public final class NsqListener {
    * Call on the broker's context; everything then runs on it. {@code batch} runs each read and tick
    * so that what they publish to NATS clients is flushed once.
    */
-  public NsqListener(Vertx vertx, NsqServer server, HostPort address, int maxPending, Consumer<Runnable> batch) {
+  public NsqListener(Vertx vertx, NsqServer server, HostPort address, int maxPending, int maxConnections,
+                     Consumer<Runnable> batch) {
     this.vertx = vertx;
+    this.maxConnections = maxConnections;
     this.batch = batch;
     this.context = vertx.getOrCreateContext();
     this.server = server;
@@ -66,6 +70,10 @@ public final class NsqListener {
   }
 
   private void accept(NetSocket socket) {
+    if (server.connectionCount() >= maxConnections) {
+      socket.close();
+      return;
+    }
     SocketOut out = new SocketOut(socket);
     NsqConnection conn = server.accept(String.valueOf(socket.remoteAddress()), out);
     socket.handler(buf -> {

@@ -27,7 +27,7 @@ class NsqLoopbackTest {
     vertx.runOnContext(v -> {
       NsqConnectionTest.FakeCore core = new NsqConnectionTest.FakeCore();
       NsqServer server = new NsqServer(NsqSettings.defaults("0.1.0"), core, System::nanoTime, () -> System.currentTimeMillis() * 1_000_000L);
-      new NsqListener(vertx, server, new HostPort("127.0.0.1", 0), 1 << 20, Runnable::run).listen().onComplete(ar -> {
+      new NsqListener(vertx, server, new HostPort("127.0.0.1", 0), 1 << 20, 100, Runnable::run).listen().onComplete(ar -> {
         if (ar.succeeded()) {
           p.complete(ar.result());
         } else {
