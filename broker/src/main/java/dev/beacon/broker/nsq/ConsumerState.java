@@ -15,6 +15,8 @@ final class ConsumerState {
   boolean closing;
   /** The connection the channel's frames go to. */
   NsqConnection connection;
+  /** This consumer's queue subscription in the core (its member of the channel's queue group). */
+  Object subscription;
 
   long messageCount;
   long finishCount;

@@ -20,13 +20,13 @@ import java.util.function.Supplier;
  * connections, DPUB's deferred publishes, and what nsqd's /stats and admin endpoints read and do.
  *
  * <p>Mapping. Topic {@code t} is the NATS subject {@code t}; channel {@code c} of {@code t} is the
- * queue group {@code c} on {@code t}. While a channel has consumers on this broker it holds one
- * queue subscription in the core, so each channel gets every message once, spread over all its
- * consumers in the cluster like NATS queue subscribers; here the message goes to the channel's
- * backlog, then to a consumer with RDY credit. A channel with no consumer left drops its
- * subscription (its share would otherwise be stranded here) but keeps its backlog for the next
- * consumer, unless it is #ephemeral: then it is deleted, and so is an #ephemeral topic left with
- * no channel. NSQ PUB/MPUB/DPUB publish to the subject, reaching NATS subscribers and channels alike.
+ * queue group {@code c} on {@code t}. Each consumer of a channel on this broker holds one queue
+ * subscription in the core (so a broker's share of the group is its number of consumers, as with
+ * NATS queue subscribers), and each channel gets every message once, spread over all its
+ * consumers in the cluster; here a message picked for any of them goes to the channel's backlog,
+ * then to a consumer with RDY credit. A channel with no consumer left has no subscription (its
+ * share would otherwise be stranded here) but keeps its backlog for the next consumer, unless it
+ * is #ephemeral: then it is deleted, and so is an #ephemeral topic left with no channel. NSQ PUB/MPUB/DPUB publish to the subject, reaching NATS subscribers and channels alike.
  *
  * <p>One owner thread (the broker's context): the core's deliveries, the connections' reads and
  * {@link #tick} all run on it.
@@ -52,13 +52,14 @@ public final class NsqServer implements NsqConnection.Hub {
   private record Deferred(long due, long seq, byte[] body) {
   }
 
-  /** One channel: its state plus its core subscription while it has consumers. */
+  /** One channel: its state, and what its consumers' queue subscriptions deliver to. */
   static final class Channel {
     final ChannelState state;
-    Object subscription;
+    final NsqCore.Delivery delivery;
 
-    Channel(ChannelState state) {
+    Channel(ChannelState state, NsqCore.Delivery delivery) {
       this.state = state;
+      this.delivery = delivery;
     }
   }
 
@@ -153,40 +154,29 @@ public final class NsqServer implements NsqConnection.Hub {
     Topic t = topic(topicName, true);
     Channel ch = channel(t, channelName, true);
     consumer.connection = conn;
+    boolean first = ch.state.consumers().isEmpty();
     ch.state.addConsumer(consumer);
-    if (ch.subscription == null) {
-      subscribeCore(t, ch);
-    }
-    if (t.paused) {
-      ch.state.pause(true);
+    consumer.subscription = core.subscribe(t.name, channelName, ch.delivery);
+    if (first) {
+      core.registrationChanged(t.name, channelName);
     }
     return ch.state;
-  }
-
-  private void subscribeCore(Topic t, Channel ch) {
-    ChannelState state = ch.state;
-    ch.subscription = core.subscribe(t.name, state.name, (b, off, len) -> {
-      byte[] body = java.util.Arrays.copyOfRange(b, off, off + len);
-      state.put(new NsqMessage(nextMessageId++, body, wallNanos.getAsLong()));
-      state.dispatch(nanoTime(), sender);
-    });
-    core.registrationChanged(t.name, state.name);
   }
 
   @Override
   public void unsubscribe(ChannelState state, ConsumerState consumer) {
     state.removeConsumer(consumer);
+    if (consumer.subscription != null) {
+      core.unsubscribe(consumer.subscription);
+      consumer.subscription = null;
+    }
     Topic t = topics.get(state.topic);
     Channel ch = t == null ? null : t.channels.get(state.name);
     if (ch == null || ch.state != state) {
       return;
     }
     if (state.consumers().isEmpty()) {
-      if (ch.subscription != null) {
-        core.unsubscribe(ch.subscription);
-        ch.subscription = null;
-        core.registrationChanged(t.name, state.name);
-      }
+      core.registrationChanged(t.name, state.name);
       if (NsqNames.isEphemeral(state.name)) {
         t.channels.remove(state.name);
         maybeDropEphemeralTopic(t);
@@ -247,8 +237,13 @@ public final class NsqServer implements NsqConnection.Hub {
   private Channel channel(Topic t, String name, boolean create) {
     Channel ch = t.channels.get(name);
     if (ch == null && create) {
-      ch = new Channel(new ChannelState(t.name, name, settings.memQueueSize(), settings.maxMsgTimeoutMs() * 1_000_000L,
-          () -> ThreadLocalRandom.current().nextInt(100)));
+      ChannelState state = new ChannelState(t.name, name, settings.memQueueSize(), settings.maxMsgTimeoutMs() * 1_000_000L,
+          () -> ThreadLocalRandom.current().nextInt(100));
+      ch = new Channel(state, (b, off, len) -> {
+        byte[] body = java.util.Arrays.copyOfRange(b, off, off + len);
+        state.put(new NsqMessage(nextMessageId++, body, wallNanos.getAsLong()));
+        state.dispatch(nanoTime(), sender);
+      });
       ch.state.pause(t.paused);
       t.channels.put(name, ch);
     }
@@ -293,10 +288,6 @@ public final class NsqServer implements NsqConnection.Hub {
     t.channels.remove(channel);
     for (ConsumerState c : new ArrayList<>(ch.state.consumers())) {
       c.connection.close();
-    }
-    if (ch.subscription != null) {
-      core.unsubscribe(ch.subscription);
-      ch.subscription = null;
     }
     core.registrationChanged(topic, channel);
     return true;
@@ -364,7 +355,7 @@ public final class NsqServer implements NsqConnection.Hub {
     for (Topic t : topics.values()) {
       action.accept(t.name, null);
       for (Channel ch : t.channels.values()) {
-        if (ch.subscription != null) {
+        if (!ch.state.consumers().isEmpty()) {
           action.accept(t.name, ch.state.name);
         }
       }
@@ -383,7 +374,7 @@ public final class NsqServer implements NsqConnection.Hub {
   public boolean hasRegisteredChannel(String topic, String channel) {
     Topic t = topics.get(topic);
     Channel ch = t == null ? null : t.channels.get(channel);
-    return ch != null && ch.subscription != null;
+    return ch != null && !ch.state.consumers().isEmpty();
   }
 
   // ---- /stats ----

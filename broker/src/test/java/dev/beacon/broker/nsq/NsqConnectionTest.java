@@ -22,7 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class NsqConnectionTest {
   static final long MS = 1_000_000L;
 
-  /** The core as the NSQ side sees it: queue groups per subject, one member each here. */
+  /** The core as the NSQ side sees it: queue groups per subject, each message to one member of each. */
   static final class FakeCore implements NsqCore {
     final Map<String, List<Object[]>> subs = new HashMap<>();
     final List<String> published = new ArrayList<>();
@@ -41,11 +41,15 @@ class NsqConnectionTest {
       subs.get((String) h[0]).remove(h);
     }
 
+    /** To the first member of each queue group on the subject. */
     @Override
     public void publish(String subject, byte[] b, int off, int len) {
       published.add(subject + ":" + new String(b, off, len, StandardCharsets.UTF_8));
+      java.util.Set<Object> groups = new java.util.HashSet<>();
       for (Object[] h : new ArrayList<>(subs.getOrDefault(subject, List.of()))) {
-        ((Delivery) h[2]).deliver(b, off, len);
+        if (groups.add(h[1])) {
+          ((Delivery) h[2]).deliver(b, off, len);
+        }
       }
     }
 
@@ -217,6 +221,10 @@ class NsqConnectionTest {
   void lastConsumerLeavingDropsTheSubscriptionButKeepsTheBacklog() {
     Client a = new Client().consumer("t", "ch");
     new Client().send("PUB t\n", "kept");
+    assertEquals(1, core.subs.get("t").size());
+    Client a2 = new Client().consumer("t", "ch");
+    assertEquals(2, core.subs.get("t").size(), "one queue member per consumer");
+    a2.conn.socketClosed();
     a.conn.socketClosed();
     assertTrue(core.subs.get("t").isEmpty());
     assertFalse(server.hasRegisteredChannel("t", "ch"));
