@@ -1,6 +1,6 @@
 package dev.beacon.broker;
 
-import dev.beacon.broker.cluster.Cluster;
+import dev.beacon.broker.discovery.Cluster;
 import dev.beacon.common.HostPort;
 import io.vertx.core.Context;
 import io.vertx.core.DeploymentOptions;
@@ -325,7 +325,7 @@ public final class Broker extends VerticleBase {
     stats.totalConnections++;
     if (clients.size() >= options.maxConnections()) {
       c.sendInfo();
-      c.protocolError(ProtocolException.fatal(Protocol.ERR_MAX_CONNECTIONS));
+      c.protocolError(NatsProtocolException.fatal(Protocol.ERR_MAX_CONNECTIONS));
       return;
     }
     clients.put(c.cid, c);

@@ -79,7 +79,7 @@ public record BrokerOptions(
       throw new IllegalArgumentException("lame-duck-grace-period (" + lameDuckGrace
           + ") must be below lame-duck-duration (" + lameDuckDuration + ")");
     }
-    dev.beacon.broker.cluster.Cluster.validate(config);
+    dev.beacon.broker.discovery.Cluster.validate(config);
     return new BrokerOptions(
         config,
         HostPort.parse(b.getString("listen")),

@@ -45,7 +45,7 @@ final class ClientConnection extends Conn {
       authTimer = broker.vertx().setTimer(Math.max(1, o.authTimeout().toMillis()), id -> {
         authTimer = -1;
         if (!connected && !closed) {
-          protocolError(ProtocolException.fatal(Protocol.ERR_AUTH_TIMEOUT));
+          protocolError(NatsProtocolException.fatal(Protocol.ERR_AUTH_TIMEOUT));
         }
       });
     }
@@ -73,7 +73,7 @@ final class ClientConnection extends Conn {
     }
     if (pingsOut + 1 > broker.options().pingMax()) {
       broker.stats.staleConnections++;
-      protocolError(ProtocolException.fatal(Protocol.ERR_STALE));
+      protocolError(NatsProtocolException.fatal(Protocol.ERR_STALE));
       return;
     }
     pingsOut++;
@@ -82,7 +82,7 @@ final class ClientConnection extends Conn {
 
   private void requireConnect() {
     if (!connected && authRequired()) {
-      throw ProtocolException.fatal(Protocol.ERR_AUTH_VIOLATION);
+      throw NatsProtocolException.fatal(Protocol.ERR_AUTH_VIOLATION);
     }
   }
 
@@ -92,10 +92,10 @@ final class ClientConnection extends Conn {
     try {
       c = JSON.readTree(b, off, len);
     } catch (Exception e) {
-      throw ProtocolException.closeSilently("malformed CONNECT json");
+      throw NatsProtocolException.closeSilently("malformed CONNECT json");
     }
     if (c == null || !c.isObject()) {
-      throw ProtocolException.closeSilently("malformed CONNECT json");
+      throw NatsProtocolException.closeSilently("malformed CONNECT json");
     }
     verbose = c.path("verbose").asBoolean(true);
     pedantic = c.path("pedantic").asBoolean(true);
@@ -107,13 +107,13 @@ final class ClientConnection extends Conn {
     lang = c.path("lang").asText("");
     version = c.path("version").asText("");
     if (protocol < 0 || protocol > 1) {
-      throw ProtocolException.fatal(Protocol.ERR_INVALID_PROTOCOL);
+      throw NatsProtocolException.fatal(Protocol.ERR_INVALID_PROTOCOL);
     }
     if (noResponders && !headers) {
-      throw ProtocolException.fatal(Protocol.ERR_NO_RESPONDERS_HEADERS);
+      throw NatsProtocolException.fatal(Protocol.ERR_NO_RESPONDERS_HEADERS);
     }
     if (!authenticate(c)) {
-      throw ProtocolException.fatal(Protocol.ERR_AUTH_VIOLATION);
+      throw NatsProtocolException.fatal(Protocol.ERR_AUTH_VIOLATION);
     }
     connected = true;
     if (authTimer >= 0) {
@@ -153,7 +153,7 @@ final class ClientConnection extends Conn {
   public void onMsg(Parser p) {
     requireConnect();
     if (p.headerLen >= 0 && !headers) {
-      throw ProtocolException.closeSilently("HPUB without headers support");
+      throw NatsProtocolException.closeSilently("HPUB without headers support");
     }
     if (pedantic && !Subjects.isValidLiteral(p.args, p.subjectOff, p.subjectLen)) {
       // nats-server 2.9 reports the bad subject and still delivers the message.

@@ -62,7 +62,7 @@ abstract class Conn implements Wire.Reader, Parser.Handler {
     broker.beginRead();
     try {
       parser.parse(b, off, len);
-    } catch (ProtocolException e) {
+    } catch (NatsProtocolException e) {
       parser.stop();
       protocolError(e);
     } finally {
@@ -71,7 +71,7 @@ abstract class Conn implements Wire.Reader, Parser.Handler {
   }
 
   /** Sends the -ERR (if any) and closes when fatal. */
-  void protocolError(ProtocolException e) {
+  void protocolError(NatsProtocolException e) {
     if (e.text != null) {
       send(Protocol.err(e.text));
     }
@@ -81,7 +81,7 @@ abstract class Conn implements Wire.Reader, Parser.Handler {
     }
   }
 
-  private static String reasonFor(ProtocolException e) {
+  private static String reasonFor(NatsProtocolException e) {
     if (e.text == null) {
       return "Protocol Violation";
     }
@@ -223,7 +223,7 @@ abstract class Conn implements Wire.Reader, Parser.Handler {
   // Ops a connection kind does not accept default to a protocol error.
   @Override
   public void onConnect(byte[] b, int off, int len) {
-    throw ProtocolException.fatal(Protocol.ERR_UNKNOWN_OP);
+    throw NatsProtocolException.fatal(Protocol.ERR_UNKNOWN_OP);
   }
 
   @Override
@@ -232,12 +232,12 @@ abstract class Conn implements Wire.Reader, Parser.Handler {
 
   @Override
   public void onSub(String subject, String queue, String sid) {
-    throw ProtocolException.fatal(Protocol.ERR_UNKNOWN_OP);
+    throw NatsProtocolException.fatal(Protocol.ERR_UNKNOWN_OP);
   }
 
   @Override
   public void onUnsub(String sid, long max) {
-    throw ProtocolException.fatal(Protocol.ERR_UNKNOWN_OP);
+    throw NatsProtocolException.fatal(Protocol.ERR_UNKNOWN_OP);
   }
 
   @Override
@@ -246,11 +246,11 @@ abstract class Conn implements Wire.Reader, Parser.Handler {
 
   @Override
   public void onRouteSub(String account, String subject, String queue, int weight) {
-    throw ProtocolException.fatal(Protocol.ERR_UNKNOWN_OP);
+    throw NatsProtocolException.fatal(Protocol.ERR_UNKNOWN_OP);
   }
 
   @Override
   public void onRouteUnsub(String account, String subject, String queue) {
-    throw ProtocolException.fatal(Protocol.ERR_UNKNOWN_OP);
+    throw NatsProtocolException.fatal(Protocol.ERR_UNKNOWN_OP);
   }
 }

@@ -73,7 +73,7 @@ final class RouteConnection extends Conn {
 
   private void requireConnect() {
     if (!solicited && !connectReceived) {
-      throw ProtocolException.fatal(Protocol.ERR_AUTH_VIOLATION);
+      throw NatsProtocolException.fatal(Protocol.ERR_AUTH_VIOLATION);
     }
   }
 
@@ -83,18 +83,18 @@ final class RouteConnection extends Conn {
     try {
       c = ClientConnection.JSON.readTree(b, off, len);
     } catch (Exception e) {
-      throw ProtocolException.closeSilently("malformed route CONNECT json");
+      throw NatsProtocolException.closeSilently("malformed route CONNECT json");
     }
     if (c == null || !c.isObject()) {
-      throw ProtocolException.closeSilently("malformed route CONNECT json");
+      throw NatsProtocolException.closeSilently("malformed route CONNECT json");
     }
     if (!c.path("lang").asText("").isEmpty()) {
-      throw ProtocolException.fatal(Protocol.ERR_ROUTE_PORT);
+      throw NatsProtocolException.fatal(Protocol.ERR_ROUTE_PORT);
     }
     String cluster = c.path("cluster").asText("");
     String ours = broker.options().clusterName();
     if (!cluster.isEmpty() && !cluster.equals(ours)) {
-      throw ProtocolException.fatal("Rejecting connection, cluster name \"" + cluster + "\" does not match \"" + ours + "\"");
+      throw NatsProtocolException.fatal("Rejecting connection, cluster name \"" + cluster + "\" does not match \"" + ours + "\"");
     }
     if (broker.serverId().equals(c.path("name").asText(""))) {
       broker.log(this + " route to self refused");
@@ -111,10 +111,10 @@ final class RouteConnection extends Conn {
     try {
       info = ClientConnection.JSON.readTree(b, off, len);
     } catch (Exception e) {
-      throw ProtocolException.closeSilently("malformed route INFO json");
+      throw NatsProtocolException.closeSilently("malformed route INFO json");
     }
     if (info == null || !info.isObject()) {
-      throw ProtocolException.closeSilently("malformed route INFO json");
+      throw NatsProtocolException.closeSilently("malformed route INFO json");
     }
     String id = info.path("server_id").asText("");
     if (infoReceived) {
@@ -135,7 +135,7 @@ final class RouteConnection extends Conn {
     }
     infoReceived = true;
     if (id.isEmpty()) {
-      throw ProtocolException.closeSilently("route INFO without server_id");
+      throw NatsProtocolException.closeSilently("route INFO without server_id");
     }
     if (id.equals(broker.serverId())) {
       if (peer != null) {
@@ -185,7 +185,7 @@ final class RouteConnection extends Conn {
     // Routes always ping, idle or not (nats-server).
     if (pingsOut + 1 > broker.options().pingMax()) {
       broker.stats.staleConnections++;
-      protocolError(ProtocolException.fatal(Protocol.ERR_STALE));
+      protocolError(NatsProtocolException.fatal(Protocol.ERR_STALE));
       return;
     }
     pingsOut++;

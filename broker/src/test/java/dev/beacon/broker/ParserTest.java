@@ -193,14 +193,14 @@ class ParserTest {
     }
   }
 
-  private static ProtocolException error(Parser.Kind kind, String input) {
+  private static NatsProtocolException error(Parser.Kind kind, String input) {
     return error(kind, input, 4096);
   }
 
-  private static ProtocolException error(Parser.Kind kind, String input, int maxControl) {
+  private static NatsProtocolException error(Parser.Kind kind, String input, int maxControl) {
     Parser p = new Parser(kind, new Recorder(), maxControl, 1024);
     byte[] in = input.getBytes(StandardCharsets.UTF_8);
-    return assertThrows(ProtocolException.class, () -> p.parse(in, 0, in.length));
+    return assertThrows(NatsProtocolException.class, () -> p.parse(in, 0, in.length));
   }
 
   @Test

@@ -1,4 +1,4 @@
-package dev.beacon.broker.cluster;
+package dev.beacon.broker.discovery;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

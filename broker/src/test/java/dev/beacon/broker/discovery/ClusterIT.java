@@ -1,6 +1,6 @@
-package dev.beacon.broker.cluster;
+package dev.beacon.broker.discovery;
 
-import static dev.beacon.broker.cluster.TestCluster.await;
+import static dev.beacon.broker.discovery.TestCluster.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;

@@ -1,4 +1,4 @@
-package dev.beacon.broker.cluster;
+package dev.beacon.broker.discovery;
 
 import dev.beacon.common.CommandLine;
 import dev.beacon.common.HostPort;
@@ -65,7 +65,7 @@ final class Membership {
     int dial = Math.toIntExact(options.lookupdDialTimeout().toMillis());
     netClient = vertx.createNetClient(new NetClientOptions().setConnectTimeout(dial).setTcpNoDelay(true));
     httpClient = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout(dial).setKeepAlive(true));
-    LookupProtocol.Identity identity = new LookupProtocol.Identity(broadcast, hostname, host.clientPort(),
+    LookupdCommands.Identity identity = new LookupdCommands.Identity(broadcast, hostname, host.clientPort(),
         host.httpPort(), CommandLine.versionOf(Membership.class, "0.1.0"));
     discovery = new PeerDiscovery(vertx, httpClient, options,
         new PeerDiscovery.Node(broadcast, host.clientPort(), host.httpPort()), host.serverId(),

@@ -1,4 +1,4 @@
-package dev.beacon.broker.cluster;
+package dev.beacon.broker.discovery;
 
 import com.typesafe.config.Config;
 import dev.beacon.broker.Broker;

@@ -1,4 +1,4 @@
-package dev.beacon.broker.cluster;
+package dev.beacon.broker.discovery;
 
 import dev.beacon.common.HostPort;
 import io.vertx.core.Vertx;
@@ -43,7 +43,7 @@ final class LookupdRegistrar {
   private final Vertx vertx;
   private final NetClient netClient;
   private final HostPort address;
-  private final LookupProtocol.Identity identity;
+  private final LookupdCommands.Identity identity;
   private final Interest interest;
   private final ClusterOptions options;
   private final Consumer<HostPort> onHttpAddress;
@@ -66,7 +66,7 @@ final class LookupdRegistrar {
   /** REGISTERs the lookupd refused with E_TOO_MANY_REGISTRATIONS on the current connection. */
   private int refused;
 
-  LookupdRegistrar(Vertx vertx, NetClient netClient, HostPort address, LookupProtocol.Identity identity,
+  LookupdRegistrar(Vertx vertx, NetClient netClient, HostPort address, LookupdCommands.Identity identity,
       Interest interest, ClusterOptions options, Consumer<HostPort> onHttpAddress) {
     this.vertx = vertx;
     this.netClient = netClient;
@@ -154,7 +154,7 @@ final class LookupdRegistrar {
     socket = s;
     refused = 0;
     expectedSize = -1;
-    parser = RecordParser.newFixed(LookupProtocol.SIZE_LENGTH, this::record);
+    parser = RecordParser.newFixed(LookupdCommands.SIZE_LENGTH, this::record);
     s.handler(parser);
     s.closeHandler(v -> {
       if (socket == s) {
@@ -167,7 +167,7 @@ final class LookupdRegistrar {
       }
     });
     state = State.IDENTIFYING;
-    send(LookupProtocol.hello(identity), LookupProtocol.IDENTIFY);
+    send(LookupdCommands.hello(identity), LookupdCommands.IDENTIFY);
   }
 
   /** Alternates between the 4-byte size and the answer it announces (a 0 size is an empty answer). */
@@ -189,7 +189,7 @@ final class LookupdRegistrar {
       parser.fixedSizeMode(size);
     } else {
       expectedSize = -1;
-      parser.fixedSizeMode(LookupProtocol.SIZE_LENGTH);
+      parser.fixedSizeMode(LookupdCommands.SIZE_LENGTH);
       answer(buf);
     }
   }
@@ -201,7 +201,7 @@ final class LookupdRegistrar {
       return;
     }
     String text = data.toString(StandardCharsets.UTF_8);
-    if (command.startsWith(LookupProtocol.REGISTER) && text.startsWith(LookupProtocol.E_TOO_MANY_REGISTRATIONS)) {
+    if (command.startsWith(LookupdCommands.REGISTER) && text.startsWith(LookupdCommands.E_TOO_MANY_REGISTRATIONS)) {
       // Not fatal: the lookupd keeps the connection and our other registrations. Redialling would
       // only register everything again and hit the same limit, so log the first refusal per
       // connection and go on; the refused names are offered again on the next connection.
@@ -209,13 +209,13 @@ final class LookupdRegistrar {
         LOG.log(System.Logger.Level.WARNING, logPrefix + command + " refused: " + text
             + " (further refusals on this connection are counted, not logged)");
       }
-    } else if (text.startsWith(LookupProtocol.ERROR_PREFIX)) {
+    } else if (text.startsWith(LookupdCommands.ERROR_PREFIX)) {
       lost(command + " failed: " + text);
       return;
     }
-    if (command.equals(LookupProtocol.IDENTIFY)) {
+    if (command.equals(LookupdCommands.IDENTIFY)) {
       identified(data);
-    } else if (command.startsWith(LookupProtocol.REGISTER) && !text.startsWith(LookupProtocol.ERROR_PREFIX)) {
+    } else if (command.startsWith(LookupdCommands.REGISTER) && !text.startsWith(LookupdCommands.ERROR_PREFIX)) {
       registrations++;
     }
     if (socket == null) {
@@ -250,7 +250,7 @@ final class LookupdRegistrar {
 
   private void ping() {
     if (state == State.READY) {
-      send(Buffer.buffer(LookupProtocol.PING + "\n"), LookupProtocol.PING);
+      send(Buffer.buffer(LookupdCommands.PING + "\n"), LookupdCommands.PING);
     }
   }
 
@@ -270,7 +270,7 @@ final class LookupdRegistrar {
         if (out == null) {
           out = Buffer.buffer(256);
         }
-        LookupProtocol.appendCommand(out, verb, key.topic, key.channel);
+        LookupdCommands.appendCommand(out, verb, key.topic, key.channel);
         inFlight.add(verb);
       }
     }
@@ -291,11 +291,11 @@ final class LookupdRegistrar {
       if (want && !has) {
         // REGISTER topic channel registers the topic too (spec lookupd.md 1.8).
         sent.computeIfAbsent(key.topic, t -> new HashSet<>()).add(key.channel);
-        return LookupProtocol.REGISTER;
+        return LookupdCommands.REGISTER;
       }
       if (!want && has) {
         channels.remove(key.channel);
-        return LookupProtocol.UNREGISTER;
+        return LookupdCommands.UNREGISTER;
       }
       return null;
     }
@@ -303,12 +303,12 @@ final class LookupdRegistrar {
     boolean has = channels != null;
     if (want && !has) {
       sent.put(key.topic, new HashSet<>());
-      return LookupProtocol.REGISTER;
+      return LookupdCommands.REGISTER;
     }
     if (!want && has) {
       // UNREGISTER topic removes this producer from all the topic's channels too (spec lookupd.md 1.9).
       sent.remove(key.topic);
-      return LookupProtocol.UNREGISTER;
+      return LookupdCommands.UNREGISTER;
     }
     return null;
   }

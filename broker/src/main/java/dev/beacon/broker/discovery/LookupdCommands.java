@@ -1,10 +1,10 @@
-package dev.beacon.broker.cluster;
+package dev.beacon.broker.discovery;
 
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 
 /** The wire constants of nsqlookupd's TCP protocol as nsqd speaks it (spec lookupd.md 1 and 5). */
-final class LookupProtocol {
+final class LookupdCommands {
   /** Sent once, right after connecting; no newline follows it. */
   static final String MAGIC_V1 = "  V1";
   static final String IDENTIFY = "IDENTIFY";
@@ -21,7 +21,7 @@ final class LookupProtocol {
   /** Size prefix of every lookupd answer: a signed 32-bit big-endian length, no frame type. */
   static final int SIZE_LENGTH = 4;
 
-  private LookupProtocol() {
+  private LookupdCommands() {
   }
 
   /** What this broker tells lookupd about itself; the IDENTIFY body. */

@@ -1,4 +1,4 @@
-package dev.beacon.broker.cluster;
+package dev.beacon.broker.discovery;
 
 import dev.beacon.common.HostPort;
 import io.vertx.core.Future;

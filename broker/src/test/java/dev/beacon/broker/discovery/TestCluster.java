@@ -1,4 +1,4 @@
-package dev.beacon.broker.cluster;
+package dev.beacon.broker.discovery;
 
 import dev.beacon.broker.Broker;
 import dev.beacon.broker.BrokerOptions;
