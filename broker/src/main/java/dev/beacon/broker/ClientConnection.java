@@ -179,7 +179,7 @@ final class ClientConnection extends Conn {
       Subscription s = new Subscription(this, subject, queue, sid);
       subs.put(sid, s);
       broker.sublist.insert(s);
-      broker.interest.added(s);
+      broker.localSubscribed(s);
     }
     ok();
   }
@@ -205,7 +205,7 @@ final class ClientConnection extends Conn {
     s.closed = true;
     subs.remove(s.sid);
     broker.sublist.remove(s);
-    broker.interest.removed(s);
+    broker.localUnsubscribed(s);
   }
 
   @Override

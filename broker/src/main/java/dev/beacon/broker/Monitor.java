@@ -68,9 +68,9 @@ final class Monitor {
     m.put("server_id", broker.serverId());
     m.put("server_name", broker.serverName());
     m.put("version", Protocol.NATS_VERSION);
-    m.put("beacon_version", Main.version());
+    m.put("beacon_version", Broker.version());
     m.put("proto", Protocol.CLIENT_PROTO);
-    m.put("go", "beacon " + Main.version() + " (java " + Runtime.version().feature() + ")");
+    m.put("go", "beacon " + Broker.version() + " (java " + Runtime.version().feature() + ")");
     m.put("host", o.listen().host());
     m.put("port", broker.clientPort());
     m.put("auth_required", !o.authToken().isEmpty() || !o.users().isEmpty());

@@ -165,7 +165,7 @@ final class RouteConnection extends Conn {
       handshakeTimer = -1;
     }
     broker.log(this + " route registered");
-    broker.interest.sendAll(this);
+    broker.sendAllInterest(this);
     long interval = Math.max(1, broker.options().routePingInterval().toMillis());
     pingTimer = broker.vertx().setPeriodic(interval, t -> pingTick());
   }

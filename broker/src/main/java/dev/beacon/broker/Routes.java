@@ -345,7 +345,7 @@ final class Routes {
     m.put("server_name", broker.serverName());
     m.put("version", Protocol.NATS_VERSION);
     m.put("proto", Protocol.CLIENT_PROTO);
-    m.put("go", "beacon " + Main.version() + " (java " + Runtime.version().feature() + ")");
+    m.put("go", "beacon " + Broker.version() + " (java " + Runtime.version().feature() + ")");
     m.put("host", o.listen().host());
     m.put("port", broker.clientPort());
     m.put("headers", true);
@@ -374,7 +374,7 @@ final class Routes {
     m.put("server_name", broker.serverName());
     m.put("version", Protocol.NATS_VERSION);
     m.put("proto", Protocol.ROUTE_PROTO);
-    m.put("go", "beacon " + Main.version());
+    m.put("go", "beacon " + Broker.version());
     m.put("host", broker.advertisedHost());
     m.put("port", broker.clusterPort());
     m.put("headers", true);

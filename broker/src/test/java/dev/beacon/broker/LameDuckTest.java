@@ -64,7 +64,7 @@ class LameDuckTest {
         new HostPort("127.0.0.1", b.broker.clusterPort()));
     for (RunningBroker x : List.of(a, b)) {
       x.onContext(() -> {
-        x.broker.setRoutePeers(both);
+        x.broker.discoveryHost().setRoutePeers(both);
         return null;
       });
     }

@@ -1,5 +1,6 @@
 package dev.beacon.broker.discovery;
 
+import dev.beacon.broker.DiscoveryOptions;
 import dev.beacon.common.HostPort;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -24,7 +25,7 @@ import java.util.function.Consumer;
  * This broker's connection to one lookupd, speaking the lookup protocol exactly as nsqd does:
  * magic, IDENTIFY, then REGISTER/UNREGISTER as local interest changes and PING as heartbeat.
  *
- * <p>It keeps what it has told this lookupd ({@code sent}) and reconciles it with {@link Interest}
+ * <p>It keeps what it has told this lookupd ({@code sent}) and reconciles it with {@link NsqRegistrations}
  * key by key, so nothing queues up while the lookupd is away and a subscribe/unsubscribe storm
  * collapses to at most one command per registration. On loss it redials with backoff and jitter
  * and registers everything again. All methods run on the broker's context.
@@ -44,8 +45,8 @@ final class LookupdRegistrar {
   private final NetClient netClient;
   private final HostPort address;
   private final LookupdCommands.Identity identity;
-  private final Interest interest;
-  private final ClusterOptions options;
+  private final NsqRegistrations interest;
+  private final DiscoveryOptions options;
   private final Consumer<HostPort> onHttpAddress;
   private final String logPrefix;
 
@@ -67,7 +68,7 @@ final class LookupdRegistrar {
   private int refused;
 
   LookupdRegistrar(Vertx vertx, NetClient netClient, HostPort address, LookupdCommands.Identity identity,
-      Interest interest, ClusterOptions options, Consumer<HostPort> onHttpAddress) {
+      NsqRegistrations interest, DiscoveryOptions options, Consumer<HostPort> onHttpAddress) {
     this.vertx = vertx;
     this.netClient = netClient;
     this.address = address;
@@ -119,7 +120,7 @@ final class LookupdRegistrar {
   /** Local interest in {@code topic} (and {@code channel}, if not null) may have changed. */
   void changed(String topic, String channel) {
     if (state != State.READY) {
-      return; // the next IDENTIFY registers everything from Interest; nothing piles up meanwhile
+      return; // the next IDENTIFY registers everything from NsqRegistrations; nothing piles up meanwhile
     }
     if (channel != null) {
       dirty.add(new Key(topic, channel));

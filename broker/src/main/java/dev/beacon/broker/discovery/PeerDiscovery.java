@@ -1,5 +1,6 @@
 package dev.beacon.broker.discovery;
 
+import dev.beacon.broker.DiscoveryOptions;
 import dev.beacon.common.HostPort;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -59,7 +60,7 @@ final class PeerDiscovery {
 
   private final Vertx vertx;
   private final HttpClient http;
-  private final ClusterOptions options;
+  private final DiscoveryOptions options;
   private final Node self;
   private final String selfServerId;
   private final Supplier<Collection<HostPort>> lookupdHttpAddresses;
@@ -76,7 +77,7 @@ final class PeerDiscovery {
   private long pollTimer = -1;
   private boolean stopped;
 
-  PeerDiscovery(Vertx vertx, HttpClient http, ClusterOptions options, Node self, String selfServerId,
+  PeerDiscovery(Vertx vertx, HttpClient http, DiscoveryOptions options, Node self, String selfServerId,
       Supplier<Collection<HostPort>> lookupdHttpAddresses, Consumer<Set<HostPort>> routePeers) {
     this.vertx = vertx;
     this.http = http;

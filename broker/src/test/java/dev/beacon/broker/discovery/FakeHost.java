@@ -1,5 +1,8 @@
 package dev.beacon.broker.discovery;
 
+import dev.beacon.broker.DiscoveryHost;
+import dev.beacon.broker.LocalInterest;
+import dev.beacon.broker.LocalInterestView;
 import dev.beacon.common.HostPort;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
@@ -8,16 +11,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.function.BiConsumer;
 
-/** A broker stand-in for membership tests: fixed ports, a list of local subscriptions, recorded route peers. */
-final class FakeHost implements ClusterHost {
+/** A broker stand-in for discovery tests: fixed ports, a real local-interest count, recorded route peers. */
+final class FakeHost implements DiscoveryHost {
   private final Context context;
   private final int clientPort;
   private final int httpPort;
   private final String serverId;
-  private final List<String[]> subscriptions = new ArrayList<>();
-  private final List<InterestSink> sinks = new ArrayList<>();
+  private final LocalInterest interest = new LocalInterest();
+  private final List<InterestListener> listeners = new ArrayList<>();
   final List<Set<HostPort>> routePeers = new CopyOnWriteArrayList<>();
 
   FakeHost(Vertx vertx, int clientPort, int httpPort, String serverId) {
@@ -31,14 +33,16 @@ final class FakeHost implements ClusterHost {
   void subscription(String subject, String queue, boolean added) {
     context.runOnContext(v -> {
       if (added) {
-        subscriptions.add(new String[] {subject, queue});
+        interest.add(subject, queue);
+      } else if (interest.remove(subject, queue) < 0) {
+        return;
       }
-      sinks.forEach(s -> s.onInterest(subject, queue, added));
+      listeners.forEach(s -> s.onInterest(subject, queue, added));
     });
   }
 
   void subscribeBeforeStart(String subject, String queue) {
-    subscriptions.add(new String[] {subject, queue});
+    interest.add(subject, queue);
   }
 
   Set<HostPort> lastRoutePeers() {
@@ -66,13 +70,13 @@ final class FakeHost implements ClusterHost {
   }
 
   @Override
-  public void addInterestListener(InterestSink sink) {
-    sinks.add(sink);
+  public LocalInterestView localInterest() {
+    return interest;
   }
 
   @Override
-  public void forEachLocalSubscription(BiConsumer<String, String> action) {
-    subscriptions.forEach(s -> action.accept(s[0], s[1]));
+  public void addInterestListener(InterestListener listener) {
+    listeners.add(listener);
   }
 
   @Override

@@ -1,5 +1,6 @@
 package dev.beacon.broker.discovery;
 
+import dev.beacon.broker.DiscoveryOptions;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -24,7 +25,7 @@ class LookupdRegistrarTest {
   private Vertx vertx;
   private FakeLookupd lookupd;
   private FakeHost host;
-  private Membership membership;
+  private LookupdDiscovery membership;
 
   @BeforeEach
   void setUp() throws Exception {
@@ -45,13 +46,13 @@ class LookupdRegistrarTest {
   }
 
   private void start(String extraConfig) throws Exception {
-    ClusterOptions options = ClusterOptions.from(ConfigFactory.parseString(
+    DiscoveryOptions options = DiscoveryOptions.from(ConfigFactory.parseString(
             "broker.lookupd-tcp-address = [\"127.0.0.1:" + lookupd.port() + "\"]\n"
                 + "broker.broadcast-address = \"10.1.2.3\"\n"
                 + "broker.lookupd-reconnect-backoff-min = 20ms\n"
                 + "broker.lookupd-reconnect-backoff-max = 200ms\n" + extraConfig)
         .withFallback(ConfigFactory.defaultReference()).resolve());
-    membership = new Membership(host, options);
+    membership = new LookupdDiscovery(host, options);
     CompletableFuture<Void> started = new CompletableFuture<>();
     host.context().runOnContext(v -> membership.start().onComplete(ar -> {
       if (ar.succeeded()) {

@@ -1,5 +1,6 @@
 package dev.beacon.broker.discovery;
 
+import dev.beacon.broker.DiscoveryOptions;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.typesafe.config.ConfigFactory;
@@ -30,7 +31,7 @@ class LookupdRegistrationIT {
   private Lookupd lookupd;
   private String lookupdDeployment;
   private FakeHost host;
-  private Membership membership;
+  private LookupdDiscovery membership;
 
   @BeforeEach
   void setUp() {
@@ -54,11 +55,11 @@ class LookupdRegistrationIT {
   }
 
   private void startMembership() throws Exception {
-    ClusterOptions options = ClusterOptions.from(ConfigFactory.parseString(
+    DiscoveryOptions options = DiscoveryOptions.from(ConfigFactory.parseString(
             "broker.lookupd-tcp-address = [\"127.0.0.1:" + lookupd.tcpPort() + "\"]\n"
                 + "broker.broadcast-address = \"127.0.0.1\"\n")
         .withFallback(ConfigFactory.defaultReference()).resolve());
-    membership = new Membership(host, options);
+    membership = new LookupdDiscovery(host, options);
     CompletableFuture<Void> started = new CompletableFuture<>();
     host.context().runOnContext(v -> membership.start().onComplete(ar -> started.complete(null)));
     started.get(5, TimeUnit.SECONDS);

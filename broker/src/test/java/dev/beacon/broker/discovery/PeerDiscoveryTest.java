@@ -1,5 +1,6 @@
 package dev.beacon.broker.discovery;
 
+import dev.beacon.broker.DiscoveryOptions;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -132,7 +133,7 @@ class PeerDiscoveryTest {
   }
 
   private void start(int selfHttpPort, String extraConfig, List<HostPort> lookupds) {
-    ClusterOptions options = ClusterOptions.from(ConfigFactory.parseString(
+    DiscoveryOptions options = DiscoveryOptions.from(ConfigFactory.parseString(
             "broker.discovery-poll-interval = 50ms\n" + extraConfig)
         .withFallback(ConfigFactory.defaultReference()).resolve());
     PeerDiscovery.Node self = new PeerDiscovery.Node("127.0.0.1", 4222, selfHttpPort);
@@ -166,7 +167,7 @@ class PeerDiscoveryTest {
     c.bodies.put("/varz", varz("C", 6002));
     lookupd.setNodes(nodes(node("127.0.0.1", 1, b.port())));
     start(1, "broker.discovery-poll-interval = 30s", List.of(lookupd.address()));
-    context.runOnContext(v -> discovery.pollAll()); // as Membership does after IDENTIFY
+    context.runOnContext(v -> discovery.pollAll()); // as LookupdDiscovery does after IDENTIFY
     await("B", () -> last().equals(Set.of(new HostPort("127.0.0.1", 6001))));
     await("a parked long poll", () -> lookupd.parked.size() == 1);
 

@@ -35,6 +35,8 @@ final class TestCluster implements AutoCloseable {
   private final Map<String, Lookupd> lookupds = new LinkedHashMap<>();
   private final Map<String, String> deployments = new LinkedHashMap<>();
   final Map<String, Broker> brokers = new LinkedHashMap<>();
+  /** Each broker's lookupd discovery, as its factory created it (read from the test thread). */
+  private final Map<String, LookupdDiscovery> discoveries = new java.util.concurrent.ConcurrentHashMap<>();
   private final List<Connection> clients = new ArrayList<>();
 
   Lookupd startLookupd(String name, String tcp, String httpAddress) throws Exception {
@@ -57,7 +59,11 @@ final class TestCluster implements AutoCloseable {
     String list = java.util.Arrays.stream(lookupdTcpAddresses).map(a -> "\"" + a + "\"").collect(Collectors.joining(","));
     Broker b = new Broker(BrokerOptions.of("broker.listen = \"127.0.0.1:0\"\nbroker.http = \"127.0.0.1:0\"\n"
         + "broker.cluster = \"127.0.0.1:0\"\nbroker.name = \"" + name + "\"\nbroker.broadcast-address = \"127.0.0.1\"\n"
-        + "broker.lookupd-tcp-address = [" + list + "]\n" + BROKER_CONFIG));
+        + "broker.lookupd-tcp-address = [" + list + "]\n" + BROKER_CONFIG), (host, options) -> {
+          LookupdDiscovery d = new LookupdDiscovery(host, options);
+          discoveries.put(name, d);
+          return d;
+        });
     deployments.put(name, vertx.deployVerticle(b).await(10, TimeUnit.SECONDS));
     brokers.put(name, b);
     return b;
@@ -67,6 +73,7 @@ final class TestCluster implements AutoCloseable {
   void stop(String name) throws Exception {
     vertx.undeploy(deployments.remove(name)).await(10, TimeUnit.SECONDS);
     brokers.remove(name);
+    discoveries.remove(name);
     lookupds.remove(name);
   }
 
@@ -97,8 +104,8 @@ final class TestCluster implements AutoCloseable {
   }
 
   PeerDiscovery discovery(String broker) throws Exception {
-    Cluster c = brokers.get(broker).cluster();
-    return c == null ? null : c.membership().discovery();
+    LookupdDiscovery d = discoveries.get(broker);
+    return d == null ? null : d.discovery();
   }
 
   /** True when every broker's discovery has every other broker as a route peer. */

@@ -1,5 +1,6 @@
 package dev.beacon.broker.discovery;
 
+import dev.beacon.broker.DiscoveryOptions;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -11,15 +12,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 @Timeout(5)
-class ClusterOptionsTest {
+class DiscoveryOptionsTest {
 
-  private static ClusterOptions options(String hocon) {
-    return ClusterOptions.from(ConfigFactory.parseString(hocon).withFallback(ConfigFactory.defaultReference()).resolve());
+  private static DiscoveryOptions options(String hocon) {
+    return DiscoveryOptions.from(ConfigFactory.parseString(hocon).withFallback(ConfigFactory.defaultReference()).resolve());
   }
 
   @Test
   void readsTheReferenceDefaultsAndTheLookupdList() {
-    ClusterOptions o = options("broker.lookupd-tcp-address = [\"10.0.0.1:4160\", \":4170\"]");
+    DiscoveryOptions o = options("broker.lookupd-tcp-address = [\"10.0.0.1:4160\", \":4170\"]");
     assertEquals(List.of(new HostPort("10.0.0.1", 4160), new HostPort("0.0.0.0", 4170)), o.lookupdTcpAddresses());
     assertEquals(Duration.ofSeconds(15), o.lookupdPingInterval(), "nsqd's heartbeat");
     assertEquals(64 * 1024, o.lookupdMaxResponseSize());

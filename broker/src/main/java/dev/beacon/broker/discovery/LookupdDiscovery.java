@@ -1,5 +1,8 @@
 package dev.beacon.broker.discovery;
 
+import dev.beacon.broker.Discovery;
+import dev.beacon.broker.DiscoveryHost;
+import dev.beacon.broker.DiscoveryOptions;
 import dev.beacon.common.CommandLine;
 import dev.beacon.common.HostPort;
 import io.vertx.core.Future;
@@ -19,15 +22,17 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * One broker's membership: a {@link LookupdRegistrar} per lookupd fed from the broker's local
- * interest, and a {@link PeerDiscovery} feeding the broker's route peers. Runs on the broker's context.
+ * Cluster membership through lookupd, for one broker: a {@link LookupdRegistrar} per lookupd that
+ * registers the broker's local interest (as {@link NsqRegistrations}) the way nsqd registers its
+ * topics and channels, and a {@link PeerDiscovery} that turns the brokers lookupd knows into the
+ * broker's route peers. Runs on the broker's context.
  */
-final class Membership {
-  private static final System.Logger LOG = System.getLogger(Membership.class.getName());
+public final class LookupdDiscovery implements Discovery {
+  private static final System.Logger LOG = System.getLogger(LookupdDiscovery.class.getName());
 
-  private final ClusterHost host;
-  private final ClusterOptions options;
-  private final Interest interest = new Interest();
+  private final DiscoveryHost host;
+  private final DiscoveryOptions options;
+  private final NsqRegistrations interest;
   private final List<LookupdRegistrar> registrars = new ArrayList<>();
   private Vertx vertx;
   private NetClient netClient;
@@ -35,9 +40,10 @@ final class Membership {
   private PeerDiscovery discovery;
   private boolean started;
 
-  Membership(ClusterHost host, ClusterOptions options) {
+  public LookupdDiscovery(DiscoveryHost host, DiscoveryOptions options) {
     this.host = host;
     this.options = options;
+    this.interest = new NsqRegistrations(host.localInterest());
   }
 
   List<LookupdRegistrar> registrars() {
@@ -49,13 +55,14 @@ final class Membership {
   }
 
   /** Starts registering and discovering; completes at once (a lookupd that is down never delays the broker). */
-  Future<Void> start() {
+  @Override
+  public Future<Void> start() {
     if (options.lookupdTcpAddresses().isEmpty()) {
       return Future.succeededFuture();
     }
     vertx = host.context().owner();
     // IDENTIFY carries the hostname even when a broadcast address is configured; resolving it may block.
-    return vertx.executeBlocking(Membership::hostname).map(name -> {
+    return vertx.executeBlocking(LookupdDiscovery::hostname).map(name -> {
       begin(options.broadcastAddress().isEmpty() ? name : options.broadcastAddress(), name);
       return null;
     });
@@ -66,7 +73,7 @@ final class Membership {
     netClient = vertx.createNetClient(new NetClientOptions().setConnectTimeout(dial).setTcpNoDelay(true));
     httpClient = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout(dial).setKeepAlive(true));
     LookupdCommands.Identity identity = new LookupdCommands.Identity(broadcast, hostname, host.clientPort(),
-        host.httpPort(), CommandLine.versionOf(Membership.class, "0.1.0"));
+        host.httpPort(), CommandLine.versionOf(LookupdDiscovery.class, "0.1.0"));
     discovery = new PeerDiscovery(vertx, httpClient, options,
         new PeerDiscovery.Node(broadcast, host.clientPort(), host.httpPort()), host.serverId(),
         this::lookupdHttpAddresses, host::setRoutePeers);
@@ -74,7 +81,6 @@ final class Membership {
       registrars.add(new LookupdRegistrar(vertx, netClient, address, identity, interest, options,
           http -> discovery.pollAll()));
     }
-    host.forEachLocalSubscription((subject, queue) -> interest.apply(subject, queue, true));
     host.addInterestListener(this::onInterest);
     registrars.forEach(LookupdRegistrar::start);
     discovery.start();
@@ -87,12 +93,14 @@ final class Membership {
     if (!started) {
       return;
     }
-    String changed = interest.apply(subject, queue, added);
-    if (changed != null) {
-      String channel = changed.isEmpty() ? null : changed;
-      for (LookupdRegistrar r : registrars) {
-        r.changed(subject, channel);
-      }
+    if (!TopicNames.isRegistrableSubject(subject)) {
+      return;
+    }
+    // Each registrar compares what it told its lookupd with the projection, so a call that changed
+    // nothing lookupd sees sends nothing.
+    String channel = NsqRegistrations.channelOf(queue);
+    for (LookupdRegistrar r : registrars) {
+      r.changed(subject, channel);
     }
   }
 
@@ -100,7 +108,8 @@ final class Membership {
     return registrars.stream().map(LookupdRegistrar::httpAddress).filter(Objects::nonNull).toList();
   }
 
-  Future<Void> stop() {
+  @Override
+  public Future<Void> stop() {
     started = false;
     registrars.forEach(LookupdRegistrar::stop);
     if (discovery != null) {

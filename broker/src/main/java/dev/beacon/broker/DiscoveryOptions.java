@@ -1,4 +1,4 @@
-package dev.beacon.broker.discovery;
+package dev.beacon.broker;
 
 import com.typesafe.config.Config;
 import dev.beacon.common.HostPort;
@@ -6,8 +6,11 @@ import dev.beacon.common.HostPort;
 import java.time.Duration;
 import java.util.List;
 
-/** The cluster-discovery settings, read once from the {@code broker} block of the config. */
-record ClusterOptions(
+/**
+ * The lookupd discovery settings ({@code lookupd-*}, {@code discovery-*} and {@code broadcast-address}
+ * of the {@code broker} block), read and checked once by {@link BrokerOptions#from}.
+ */
+public record DiscoveryOptions(
     List<HostPort> lookupdTcpAddresses,
     String broadcastAddress,
     Duration lookupdPingInterval,
@@ -22,9 +25,10 @@ record ClusterOptions(
     Duration discoveryVarzTtl,
     Duration discoveryPeerExpiry) {
 
-  static ClusterOptions from(Config config) {
+  /** Reads the {@code broker} block of a resolved config; throws IllegalArgumentException or ConfigException. */
+  public static DiscoveryOptions from(Config config) {
     Config c = config.getConfig("broker");
-    ClusterOptions o = new ClusterOptions(
+    DiscoveryOptions o = new DiscoveryOptions(
         c.getStringList("lookupd-tcp-address").stream().map(HostPort::parse).toList(),
         c.getString("broadcast-address"),
         c.getDuration("lookupd-ping-interval"),

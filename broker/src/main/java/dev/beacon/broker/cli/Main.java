@@ -1,4 +1,8 @@
-package dev.beacon.broker;
+package dev.beacon.broker.cli;
+
+import dev.beacon.broker.Broker;
+import dev.beacon.broker.BrokerOptions;
+import dev.beacon.broker.discovery.LookupdDiscovery;
 
 import dev.beacon.common.CommandLine;
 import dev.beacon.common.NativeHeapTrim;
@@ -10,12 +14,15 @@ import io.vertx.core.VertxOptions;
 
 import java.util.concurrent.TimeUnit;
 
-/** Command-line entry point: flags -> config -> {@link Broker} on one event loop; SIGTERM stops it gracefully. */
+/**
+ * Command-line entry point: flags -> config -> {@link Broker} with {@link LookupdDiscovery} on one
+ * event loop; SIGTERM stops it gracefully. The one place that wires the core to discovery.
+ */
 public final class Main {
   private Main() {}
 
   static String version() {
-    return CommandLine.versionOf(Main.class, "0.1.0");
+    return CommandLine.versionOf(Broker.class, "0.1.0");
   }
 
   public static void main(String[] args) throws Exception {
@@ -40,7 +47,7 @@ public final class Main {
         .with(new VertxOptions().setEventLoopPoolSize(options.eventLoops()).setWorkerPoolSize(1))
         .withTransport(SpinningTransport.of(options.eventLoopSpin()))
         .build();
-    Broker broker = new Broker(options);
+    Broker broker = new Broker(options, LookupdDiscovery::new);
     try {
       vertx.deployVerticle(broker).await(30, TimeUnit.SECONDS);
     } catch (Exception e) {
