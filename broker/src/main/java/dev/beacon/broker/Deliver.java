@@ -136,23 +136,23 @@ final class Deliver {
     boolean hmsg = hasHeaders && c.headers;
     int skip = hasHeaders && !hmsg ? p.headerLen : 0;
     int size = p.payloadLen - skip;
-    c.append(hmsg ? Protocol.HMSG : Protocol.MSG, 0, hmsg ? 5 : 4);
-    c.append(p.args, p.subjectOff, p.subjectLen);
-    c.append((byte) ' ');
-    c.append(s.sidBytes, 0, s.sidBytes.length);
-    c.append((byte) ' ');
+    c.out.append(hmsg ? Protocol.HMSG : Protocol.MSG, 0, hmsg ? 5 : 4);
+    c.out.append(p.args, p.subjectOff, p.subjectLen);
+    c.out.append((byte) ' ');
+    c.out.append(s.sidBytes, 0, s.sidBytes.length);
+    c.out.append((byte) ' ');
     if (p.replyLen >= 0) {
-      c.append(p.args, p.replyOff, p.replyLen);
-      c.append((byte) ' ');
+      c.out.append(p.args, p.replyOff, p.replyLen);
+      c.out.append((byte) ' ');
     }
     if (hmsg) {
-      c.appendNumber(p.headerLen);
-      c.append((byte) ' ');
+      c.out.appendNumber(p.headerLen);
+      c.out.append((byte) ' ');
     }
-    c.appendNumber(size);
-    c.append(Protocol.CRLF, 0, 2);
-    c.append(p.payload, p.payloadOff + skip, size);
-    c.append(Protocol.CRLF, 0, 2);
+    c.out.appendNumber(size);
+    c.out.append(Protocol.CRLF, 0, 2);
+    c.out.append(p.payload, p.payloadOff + skip, size);
+    c.out.append(Protocol.CRLF, 0, 2);
     c.outMsgs++;
     c.outBytes += size;
     broker.stats.outMsgs++;
@@ -174,17 +174,17 @@ final class Deliver {
     for (Subscription s : r.psubs) {
       if (s.owner == pub && !s.closed) {
         int n = Protocol.NO_RESPONDERS_HDR.length;
-        pub.append(Protocol.HMSG, 0, 5);
-        pub.append(p.args, p.replyOff, p.replyLen);
-        pub.append((byte) ' ');
-        pub.append(s.sidBytes, 0, s.sidBytes.length);
-        pub.append((byte) ' ');
-        pub.appendNumber(n);
-        pub.append((byte) ' ');
-        pub.appendNumber(n);
-        pub.append(Protocol.CRLF, 0, 2);
-        pub.append(Protocol.NO_RESPONDERS_HDR, 0, n);
-        pub.append(Protocol.CRLF, 0, 2);
+        pub.out.append(Protocol.HMSG, 0, 5);
+        pub.out.append(p.args, p.replyOff, p.replyLen);
+        pub.out.append((byte) ' ');
+        pub.out.append(s.sidBytes, 0, s.sidBytes.length);
+        pub.out.append((byte) ' ');
+        pub.out.appendNumber(n);
+        pub.out.append((byte) ' ');
+        pub.out.appendNumber(n);
+        pub.out.append(Protocol.CRLF, 0, 2);
+        pub.out.append(Protocol.NO_RESPONDERS_HDR, 0, n);
+        pub.out.append(Protocol.CRLF, 0, 2);
         pub.done();
         return;
       }

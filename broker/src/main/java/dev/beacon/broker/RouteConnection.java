@@ -335,37 +335,37 @@ final class RouteConnection extends Conn {
     int skip = hasHeaders && !h ? p.headerLen : 0;
     int size = p.payloadLen - skip;
     byte[] verb = h ? Protocol.RHMSG : Protocol.RMSG;
-    append(verb, 0, verb.length);
-    append(p.args, p.subjectOff, p.subjectLen);
+    out.append(verb, 0, verb.length);
+    out.append(p.args, p.subjectOff, p.subjectLen);
     if (queueCount > 0) {
       if (p.replyLen >= 0) {
-        append((byte) ' ');
-        append((byte) '+');
-        append((byte) ' ');
-        append(p.args, p.replyOff, p.replyLen);
+        out.append((byte) ' ');
+        out.append((byte) '+');
+        out.append((byte) ' ');
+        out.append(p.args, p.replyOff, p.replyLen);
       } else {
-        append((byte) ' ');
-        append((byte) '|');
+        out.append((byte) ' ');
+        out.append((byte) '|');
       }
       for (int i = 0; i < queueCount; i++) {
-        append((byte) ' ');
-        append(queues[i], 0, queues[i].length);
+        out.append((byte) ' ');
+        out.append(queues[i], 0, queues[i].length);
         queues[i] = null;
       }
       queueCount = 0;
     } else if (p.replyLen >= 0) {
-      append((byte) ' ');
-      append(p.args, p.replyOff, p.replyLen);
+      out.append((byte) ' ');
+      out.append(p.args, p.replyOff, p.replyLen);
     }
-    append((byte) ' ');
+    out.append((byte) ' ');
     if (h) {
-      appendNumber(p.headerLen);
-      append((byte) ' ');
+      out.appendNumber(p.headerLen);
+      out.append((byte) ' ');
     }
-    appendNumber(size);
-    append(Protocol.CRLF, 0, 2);
-    append(p.payload, p.payloadOff + skip, size);
-    append(Protocol.CRLF, 0, 2);
+    out.appendNumber(size);
+    out.append(Protocol.CRLF, 0, 2);
+    out.append(p.payload, p.payloadOff + skip, size);
+    out.append(Protocol.CRLF, 0, 2);
     outMsgs++;
     outBytes += size;
     done();
