@@ -1,7 +1,6 @@
 package dev.beacon.broker;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -14,8 +13,6 @@ import java.util.Map;
  * stale detection. Runs on the broker's event loop.
  */
 final class ClientConnection extends Conn {
-  static final ObjectMapper JSON = new ObjectMapper();
-
   final Map<String, Subscription> subs = new HashMap<>();
   boolean connected;
   boolean verbose = true;
@@ -59,7 +56,7 @@ final class ClientConnection extends Conn {
   }
 
   void sendInfo() {
-    send("INFO " + broker.routes.clientInfoJson(this) + "\r\n");
+    send(Frames.info(broker.routes.clientInfo(this)));
   }
 
   private void pingTick(long interval) {
@@ -77,7 +74,7 @@ final class ClientConnection extends Conn {
       return;
     }
     pingsOut++;
-    send(Protocol.PING);
+    send(Frames.PING);
   }
 
   private void requireConnect() {
@@ -88,24 +85,20 @@ final class ClientConnection extends Conn {
 
   @Override
   public void onConnect(byte[] b, int off, int len) {
-    JsonNode c;
-    try {
-      c = JSON.readTree(b, off, len);
-    } catch (Exception e) {
+    JsonNode json = Json.readObject(b, off, len);
+    if (json == null) {
       throw NatsProtocolException.closeSilently("malformed CONNECT json");
     }
-    if (c == null || !c.isObject()) {
-      throw NatsProtocolException.closeSilently("malformed CONNECT json");
-    }
-    verbose = c.path("verbose").asBoolean(true);
-    pedantic = c.path("pedantic").asBoolean(true);
-    echo = c.path("echo").asBoolean(true);
-    headers = c.path("headers").asBoolean(false);
-    noResponders = c.path("no_responders").asBoolean(false);
-    protocol = c.path("protocol").asInt(0);
-    name = c.path("name").asText("");
-    lang = c.path("lang").asText("");
-    version = c.path("version").asText("");
+    ClientConnect c = ClientConnect.from(json);
+    verbose = c.verbose();
+    pedantic = c.pedantic();
+    echo = c.echo();
+    headers = c.headers();
+    noResponders = c.noResponders();
+    protocol = c.protocol();
+    name = c.name();
+    lang = c.lang();
+    version = c.version();
     if (protocol < 0 || protocol > 1) {
       throw NatsProtocolException.fatal(Protocol.ERR_INVALID_PROTOCOL);
     }
@@ -123,15 +116,15 @@ final class ClientConnection extends Conn {
     ok();
   }
 
-  private boolean authenticate(JsonNode c) {
+  private boolean authenticate(ClientConnect c) {
     BrokerOptions o = broker.options();
     if (!o.authToken().isEmpty()) {
-      return equal(c.path("auth_token").asText(""), o.authToken());
+      return equal(c.authToken(), o.authToken());
     }
     if (!o.users().isEmpty()) {
-      String u = c.path("user").asText("");
+      String u = c.user();
       String expected = o.users().get(u);
-      if (expected == null || !equal(c.path("pass").asText(""), expected)) {
+      if (expected == null || !equal(c.pass(), expected)) {
         return false;
       }
       user = u;
@@ -145,7 +138,7 @@ final class ClientConnection extends Conn {
 
   private void ok() {
     if (verbose) {
-      send(Protocol.OK);
+      send(Frames.OK);
     }
   }
 
@@ -157,7 +150,7 @@ final class ClientConnection extends Conn {
     }
     if (pedantic && !Subjects.isValidLiteral(p.args, p.subjectOff, p.subjectLen)) {
       // nats-server 2.9 reports the bad subject and still delivers the message.
-      send(Protocol.err(Protocol.ERR_INVALID_PUB_SUBJECT));
+      send(Frames.err(Protocol.ERR_INVALID_PUB_SUBJECT));
     }
     broker.deliver.process(this, p);
     ok();
@@ -167,12 +160,12 @@ final class ClientConnection extends Conn {
   public void onSub(String subject, String queue, String sid) {
     requireConnect();
     if (!Subjects.isValid(subject) || (queue != null && !Subjects.isValidLiteral(queue))) {
-      send(Protocol.err(Protocol.ERR_INVALID_SUBJECT));
+      send(Frames.err(Protocol.ERR_INVALID_SUBJECT));
       return;
     }
     int max = broker.options().maxSubscriptions();
     if (max > 0 && subs.size() >= max) {
-      send(Protocol.err(Protocol.ERR_MAX_SUBS));
+      send(Frames.err(Protocol.ERR_MAX_SUBS));
       return;
     }
     if (!subs.containsKey(sid)) {
@@ -210,7 +203,7 @@ final class ClientConnection extends Conn {
 
   @Override
   public void onPing() {
-    send(Protocol.PONG);
+    send(Frames.PONG);
   }
 
   @Override

@@ -9,7 +9,7 @@ import java.nio.charset.StandardCharsets;
  * publisher nor grows memory), and the close lifecycle ({@link #close} flushes first,
  * {@link #onClosed} runs once whatever the cause).
  */
-abstract class Conn implements Wire.Reader, Parser.Handler {
+abstract sealed class Conn implements Wire.Reader, Parser.Handler permits ClientConnection, RouteConnection {
   final Broker broker;
   final long cid;
   final Wire wire;
@@ -71,7 +71,7 @@ abstract class Conn implements Wire.Reader, Parser.Handler {
   /** Sends the -ERR (if any) and closes when fatal. */
   void protocolError(NatsProtocolException e) {
     if (e.text != null) {
-      send(Protocol.err(e.text));
+      send(Frames.err(e.text));
     }
     if (e.fatal) {
       broker.log(this + " " + (e.text != null ? "-ERR '" + e.text + "'" : "closed") + ": " + e.getMessage());

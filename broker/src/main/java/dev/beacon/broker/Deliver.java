@@ -132,27 +132,7 @@ final class Deliver {
     if (c.closed) {
       return;
     }
-    boolean hasHeaders = p.headerLen >= 0;
-    boolean hmsg = hasHeaders && c.headers;
-    int skip = hasHeaders && !hmsg ? p.headerLen : 0;
-    int size = p.payloadLen - skip;
-    c.out.append(hmsg ? Protocol.HMSG : Protocol.MSG, 0, hmsg ? 5 : 4);
-    c.out.append(p.args, p.subjectOff, p.subjectLen);
-    c.out.append((byte) ' ');
-    c.out.append(s.sidBytes, 0, s.sidBytes.length);
-    c.out.append((byte) ' ');
-    if (p.replyLen >= 0) {
-      c.out.append(p.args, p.replyOff, p.replyLen);
-      c.out.append((byte) ' ');
-    }
-    if (hmsg) {
-      c.out.appendNumber(p.headerLen);
-      c.out.append((byte) ' ');
-    }
-    c.out.appendNumber(size);
-    c.out.append(Protocol.CRLF, 0, 2);
-    c.out.append(p.payload, p.payloadOff + skip, size);
-    c.out.append(Protocol.CRLF, 0, 2);
+    int size = Frames.msg(c.out, p, s.sidBytes, c.headers);
     c.outMsgs++;
     c.outBytes += size;
     broker.stats.outMsgs++;
@@ -173,18 +153,7 @@ final class Deliver {
     Sublist.Result r = broker.sublist.match(p.args, p.replyOff, p.replyLen);
     for (Subscription s : r.psubs) {
       if (s.owner == pub && !s.closed) {
-        int n = Protocol.NO_RESPONDERS_HDR.length;
-        pub.out.append(Protocol.HMSG, 0, 5);
-        pub.out.append(p.args, p.replyOff, p.replyLen);
-        pub.out.append((byte) ' ');
-        pub.out.append(s.sidBytes, 0, s.sidBytes.length);
-        pub.out.append((byte) ' ');
-        pub.out.appendNumber(n);
-        pub.out.append((byte) ' ');
-        pub.out.appendNumber(n);
-        pub.out.append(Protocol.CRLF, 0, 2);
-        pub.out.append(Protocol.NO_RESPONDERS_HDR, 0, n);
-        pub.out.append(Protocol.CRLF, 0, 2);
+        Frames.noResponders(pub.out, p, s.sidBytes);
         pub.done();
         return;
       }

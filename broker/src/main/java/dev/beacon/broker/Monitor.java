@@ -46,7 +46,7 @@ final class Monitor {
     HttpServerResponse res = ctx.response().putHeader("Content-Type", "application/json");
     String text;
     try {
-      text = ClientConnection.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(body);
+      text = Json.writePretty(body);
     } catch (Exception e) {
       ctx.fail(e);
       return;
@@ -349,8 +349,8 @@ final class Monitor {
           d.put("sid", s.sid);
         }
         d.put("msgs", s.delivered);
-        if (s.owner instanceof Conn c) {
-          d.put("cid", c.cid);
+        if (s.owner != null) {
+          d.put("cid", s.owner.cid);
         }
         out.add(d);
       }

@@ -16,7 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 class ParserTest {
 
   /** Records every op as one line of text. */
-  static final class Recorder implements Parser.Handler {
+  static class Recorder implements Parser.Handler {
     final List<String> ops = new ArrayList<>();
 
     @Override
