@@ -1,5 +1,6 @@
 package dev.beacon.lookupd;
 
+import dev.beacon.common.Hostname;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -107,7 +108,7 @@ class GoldenConformanceTest {
   /** The IDENTIFY answer of the capture, with this lookupd's host name and ports. */
   private static String identifyAnswer(String golden, LookupdFixture f) throws IOException {
     ObjectNode o = (ObjectNode) JSON.readTree(golden);
-    o.put("hostname", Lookupd.osHostname());
+    o.put("hostname", Hostname.local());
     o.put("tcp_port", f.tcpPort());
     o.put("http_port", f.lookupd.httpPort());
     return o.toString();
@@ -334,7 +335,7 @@ class GoldenConformanceTest {
     String golden = resource("v1-tcp-default-broadcast.txt");
     String text = golden.substring(golden.indexOf("IDENTIFY reply text: ") + 21).trim();
     try (LookupdFixture f = new LookupdFixture(Map.of("broadcast-address", "")); TestPeer p = f.connect()) {
-      String expected = text.replace("\"broadcast_address\":\"vm\"", "\"broadcast_address\":\"" + Lookupd.osHostname() + "\"");
+      String expected = text.replace("\"broadcast_address\":\"vm\"", "\"broadcast_address\":\"" + Hostname.local() + "\"");
       assertSameBody(identifyAnswer(expected, f), p.identify(), "default broadcast address");
     }
   }

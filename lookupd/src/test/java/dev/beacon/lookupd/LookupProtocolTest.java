@@ -49,12 +49,12 @@ class LookupProtocolTest {
     return s.getBytes(StandardCharsets.UTF_8);
   }
 
-  private void identify() throws ProtocolException {
+  private void identify() throws LookupProtocolException {
     protocol.IDENTIFY(json(TestPeer.IDENTIFY_BODY));
   }
 
   private static String error(Executable e) {
-    ProtocolException pe = assertThrows(ProtocolException.class, e::run);
+    LookupProtocolException pe = assertThrows(LookupProtocolException.class, e::run);
     assertTrue(pe.fatal, "every lookup protocol error is fatal");
     return pe.wire();
   }

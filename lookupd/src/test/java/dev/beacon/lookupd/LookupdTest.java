@@ -1,5 +1,6 @@
 package dev.beacon.lookupd;
 
+import dev.beacon.common.Hostname;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.AfterEach;
@@ -64,7 +65,7 @@ class LookupdTest {
     try (TestPeer p = f.connect()) {
       JsonNode a = json(p.identify());
       assertEquals("127.0.0.1", a.get("broadcast_address").asText());
-      assertEquals(Lookupd.osHostname(), a.get("hostname").asText());
+      assertEquals(Hostname.local(), a.get("hostname").asText());
       assertEquals(f.tcpPort(), a.get("tcp_port").asInt());
       assertEquals(f.lookupd.httpPort(), a.get("http_port").asInt());
       assertEquals("1.3.0", a.get("version").asText());
