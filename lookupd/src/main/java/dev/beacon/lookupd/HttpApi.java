@@ -44,7 +44,7 @@ final class HttpApi implements Handler<HttpServerRequest> {
     }
   }
 
-  private record Route(int index, String path, HttpMethod method, String allow, boolean params, Action action) {}
+  private record Route(int counter, String path, HttpMethod method, String allow, boolean params, Action action) {}
 
   static final String VERSION = "1.3.0";
   private static final CharSequence X_NSQ = HttpHeaders.createOptimized("X-Nsq-Content-Type");
@@ -63,22 +63,18 @@ final class HttpApi implements Handler<HttpServerRequest> {
   private final LookupdOptions options;
   private final Map<String, Route> routes = new HashMap<>();
   private final Map<String, Route> routesLower = new HashMap<>();
-  final Metrics metrics;
+  private final Metrics metrics;
   private final Map<String, Buffer> errorBodies = new HashMap<>();
   private final AnswerCache cache = new AnswerCache();
   private final LongPolls longPolls;
 
-  HttpApi(Vertx vertx, RegistrationDb db, LookupdOptions options) {
+  HttpApi(Vertx vertx, RegistrationDb db, LookupdOptions options, Metrics metrics) {
     this.db = db;
     this.options = options;
+    this.metrics = metrics;
     this.longPolls = new LongPolls(vertx, options.maxLookupWaiters(), options.maxLookupWait());
     db.onNodesChanged(() -> longPolls.changed(LongPolls.NODES));
     routes();
-    String[] names = new String[routes.size()];
-    for (Route r : routes.values()) {
-      names[r.index] = r.path;
-    }
-    this.metrics = new Metrics(names);
   }
 
   /** The whole API. Parameters come only from the query string, as in nsqlookupd. */
@@ -109,7 +105,7 @@ final class HttpApi implements Handler<HttpServerRequest> {
   }
 
   private void add(String path, HttpMethod method, String allow, boolean params, Action a) {
-    Route r = new Route(routes.size(), path, method, allow, params, a);
+    Route r = new Route(metrics.route(path), path, method, allow, params, a);
     routes.put(path, r);
     routesLower.put(path.toLowerCase(Locale.ROOT), r);
   }
@@ -134,7 +130,7 @@ final class HttpApi implements Handler<HttpServerRequest> {
       }
       return;
     }
-    metrics.request(route.index);
+    metrics.request(route.counter);
     try {
       route.action.handle(req, route.params ? Query.parse(req.query()) : Map.of());
     } catch (ApiError e) {

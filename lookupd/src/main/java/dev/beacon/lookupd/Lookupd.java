@@ -42,6 +42,7 @@ public final class Lookupd extends VerticleBase {
   private final LongSupplier clock;
   private RegistrationDb db;
   private HttpApi http;
+  private Metrics metrics;
   private Log log;
   private NetServer tcpServer;
   private HttpServer httpServer;
@@ -87,7 +88,7 @@ public final class Lookupd extends VerticleBase {
       public void close() {
       }
     };
-    Metrics metrics = new Metrics(new String[0]);
+    Metrics metrics = new Metrics();
     for (int i = 0; i < 300; i++) {
       LookupProtocol p = new LookupProtocol(db, body, "warm:" + i, discard, metrics, 100);
       FrameParser parser = new FrameParser(p, 256, 1024);
@@ -104,7 +105,8 @@ public final class Lookupd extends VerticleBase {
     log = new Log(options.logPrefix(), Log.Level.parse(options.logLevel()));
     db = new RegistrationDb(clock, options.inactiveProducerTimeout().toNanos(), options.tombstoneLifetime().toNanos(),
         topic -> http.topicChanged(topic));
-    http = new HttpApi(vertx, db, options);
+    metrics = new Metrics();
+    http = new HttpApi(vertx, db, options, metrics);
 
     NetServerOptions tcpOptions = new NetServerOptions()
         .setTcpKeepAlive(true)
@@ -213,14 +215,14 @@ public final class Lookupd extends VerticleBase {
   private void connected(NetSocket socket) {
     String remote = peerId(socket.remoteAddress());
     if (warming) {
-      new TcpConnection(socket, remote, db, identifyAnswer, options, new Metrics(new String[0]), null);
+      new TcpConnection(socket, remote, db, identifyAnswer, options, new Metrics(), null);
       return;
     }
-    if (http.metrics.tcpConnections >= options.maxConnections()) {
+    if (metrics.tcpConnections >= options.maxConnections()) {
       refuse(socket, remote);
       return;
     }
-    new TcpConnection(socket, remote, db, identifyAnswer, options, http.metrics, log);
+    new TcpConnection(socket, remote, db, identifyAnswer, options, metrics, log);
   }
 
   private static final long REFUSAL_LOG_INTERVAL_NANOS = 10_000_000_000L;
@@ -229,7 +231,7 @@ public final class Lookupd extends VerticleBase {
 
   /** A connection beyond max-connections: counted, logged at most once per interval, refused. */
   private void refuse(NetSocket socket, String remote) {
-    http.metrics.rejectedTcpConnections++;
+    metrics.rejectedTcpConnections++;
     // A flood of refused connections must not become a flood of log lines: at most one line per
     // REFUSAL_LOG_INTERVAL, saying how many were refused since the last one (all are in /metrics).
     long now = System.nanoTime();
@@ -248,7 +250,6 @@ public final class Lookupd extends VerticleBase {
 
   /** Counts HTTP connections; one beyond max-http-connections is closed before any request on it is read. */
   private void httpConnected(HttpConnection conn) {
-    Metrics metrics = http.metrics;
     if (metrics.httpConnections >= options.maxHttpConnections()) {
       metrics.rejectedHttpConnections++;
       log.debug("HTTP: refused connection(" + conn.remoteAddress() + "): " + options.maxHttpConnections()
