@@ -33,8 +33,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
- * Replays the transcripts captured from real nsqlookupd/nsqd v1.3.0 (src/test/resources/golden,
- * a copy of shared/golden/lookupd) against lookupd and compares status, the headers that matter
+ * Replays the transcripts captured from real nsqlookupd/nsqd v1.3.0 (src/test/resources/golden)
+ * against lookupd and compares status, the headers that matter
  * and bodies as JSON (list order aside). Addresses, ports and the host name that necessarily
  * differ between the capture and this run are mapped; nothing else is.
  */
