@@ -50,7 +50,7 @@ public final class Broker extends VerticleBase {
   private final String serverId;
   private final String serverName;
   private final List<Conn> dirty = new ArrayList<>();
-  private final java.util.ArrayDeque<Map<String, Object>> closedClients = new java.util.ArrayDeque<>();
+  private final java.util.ArrayDeque<ClosedClient> closedClients = new java.util.ArrayDeque<>();
   private int readDepth;
   private long nextCid = 1;
   private long now = System.currentTimeMillis();
@@ -336,7 +336,7 @@ public final class Broker extends VerticleBase {
   void removeClient(ClientConnection c) {
     clients.remove(c.cid);
     if (options.maxClosedClients() > 0) {
-      closedClients.addLast(Monitor.describe(c, System.currentTimeMillis(), false, false));
+      closedClients.addLast(ClosedClient.of(c, System.currentTimeMillis()));
       while (closedClients.size() > options.maxClosedClients()) {
         closedClients.removeFirst();
       }
@@ -344,7 +344,7 @@ public final class Broker extends VerticleBase {
   }
 
   /** The last max-closed-clients closed client connections, oldest first (for /connz?state=closed). */
-  java.util.Collection<Map<String, Object>> closedClients() {
+  java.util.Collection<ClosedClient> closedClients() {
     return closedClients;
   }
 
