@@ -1,5 +1,7 @@
 package dev.beacon.broker.discovery;
 
+import dev.beacon.testkit.Await;
+
 import dev.beacon.broker.DiscoveryOptions;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -73,16 +75,7 @@ class LookupdRegistrationIT {
   }
 
   private JsonObject awaitLookup(String topic, Duration within, Predicate<JsonObject> condition) throws Exception {
-    long deadline = System.nanoTime() + within.toNanos();
-    JsonObject last = null;
-    while (System.nanoTime() < deadline) {
-      last = lookup(topic);
-      if (condition.test(last)) {
-        return last;
-      }
-      Thread.sleep(20);
-    }
-    throw new AssertionError("/lookup?topic=" + topic + " never matched; last: " + last);
+    return Await.value("/lookup?topic=" + topic + " to match", within, () -> lookup(topic), condition);
   }
 
   private static int producers(JsonObject lookup) {

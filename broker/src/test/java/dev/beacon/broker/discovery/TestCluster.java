@@ -1,7 +1,9 @@
 package dev.beacon.broker.discovery;
 
+import dev.beacon.testkit.Await;
+
 import dev.beacon.broker.Broker;
-import dev.beacon.broker.BrokerOptions;
+import dev.beacon.broker.RunningBroker;
 import dev.beacon.lookupd.Lookupd;
 import dev.beacon.lookupd.LookupdOptions;
 import io.nats.client.Connection;
@@ -57,8 +59,7 @@ final class TestCluster implements AutoCloseable {
   /** Starts a broker registered with the given lookupd TCP addresses. */
   Broker startBroker(String name, String... lookupdTcpAddresses) throws Exception {
     String list = java.util.Arrays.stream(lookupdTcpAddresses).map(a -> "\"" + a + "\"").collect(Collectors.joining(","));
-    Broker b = new Broker(BrokerOptions.of("broker.listen = \"127.0.0.1:0\"\nbroker.http = \"127.0.0.1:0\"\n"
-        + "broker.cluster = \"127.0.0.1:0\"\nbroker.name = \"" + name + "\"\nbroker.broadcast-address = \"127.0.0.1\"\n"
+    Broker b = new Broker(RunningBroker.options("broker.name = \"" + name + "\"\n"
         + "broker.lookupd-tcp-address = [" + list + "]\n" + BROKER_CONFIG), (host, options) -> {
           LookupdDiscovery d = new LookupdDiscovery(host, options);
           discoveries.put(name, d);
@@ -153,14 +154,8 @@ final class TestCluster implements AutoCloseable {
     return n;
   }
 
-  static void await(String what, Duration within, Check check) throws Exception {
-    long deadline = System.nanoTime() + within.toNanos();
-    while (!check.ok()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out after " + within.toMillis() + "ms waiting for " + what);
-      }
-      Thread.sleep(20);
-    }
+  static void await(String what, Duration within, Check check) {
+    Await.until(what, within, check::ok);
   }
 
   /** A condition polled with a deadline (may throw, e.g. on HTTP). */
