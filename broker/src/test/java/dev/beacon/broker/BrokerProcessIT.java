@@ -132,4 +132,17 @@ class BrokerProcessIT {
     assertTrue(p.exitValue() != 0, out);
     assertTrue(out.contains("no-such-flag"), out);
   }
+
+  @Test
+  void aBadSettingExitsOneAndAUsageErrorTwo() throws Exception {
+    Process bad = start("--max-payload=0", "--listen=127.0.0.1:0", "--http=127.0.0.1:0", "--cluster=127.0.0.1:0");
+    assertTrue(bad.waitFor(30, TimeUnit.SECONDS));
+    String out = new String(bad.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertEquals(1, bad.exitValue(), out);
+    assertTrue(out.contains("max-payload"), out);
+    Process usage = start("--no-such-flag=1");
+    assertTrue(usage.waitFor(30, TimeUnit.SECONDS));
+    String usageOut = new String(usage.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertEquals(2, usage.exitValue(), usageOut);
+  }
 }
