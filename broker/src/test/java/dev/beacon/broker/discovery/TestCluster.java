@@ -5,7 +5,7 @@ import dev.beacon.testkit.Await;
 import dev.beacon.broker.Broker;
 import dev.beacon.broker.RunningBroker;
 import dev.beacon.lookupd.Lookupd;
-import dev.beacon.lookupd.LookupdOptions;
+import dev.beacon.lookupd.LookupdFixture;
 import io.nats.client.Connection;
 import io.nats.client.Nats;
 import io.nats.client.Options;
@@ -34,7 +34,7 @@ final class TestCluster implements AutoCloseable {
 
   final Vertx vertx = Vertx.vertx();
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-  private final Map<String, Lookupd> lookupds = new LinkedHashMap<>();
+  private final Map<String, LookupdFixture> lookupds = new LinkedHashMap<>();
   private final Map<String, String> deployments = new LinkedHashMap<>();
   final Map<String, Broker> brokers = new LinkedHashMap<>();
   /** Each broker's lookupd discovery, as its factory created it (read from the test thread). */
@@ -42,18 +42,17 @@ final class TestCluster implements AutoCloseable {
   private final List<Connection> clients = new ArrayList<>();
 
   Lookupd startLookupd(String name, String tcp, String httpAddress) throws Exception {
-    Lookupd l = new Lookupd(LookupdOptions.of(Map.of("tcp-address", tcp, "http-address", httpAddress, "log-level", "warn")));
-    deployments.put(name, vertx.deployVerticle(l).await(10, TimeUnit.SECONDS));
+    LookupdFixture l = new LookupdFixture(vertx, Map.of("tcp-address", tcp, "http-address", httpAddress));
     lookupds.put(name, l);
-    return l;
+    return l.lookupd();
   }
 
   Lookupd lookupd(String name) {
-    return lookupds.get(name);
+    return lookupds.get(name).lookupd();
   }
 
   String lookupdTcp(String name) {
-    return "127.0.0.1:" + lookupds.get(name).tcpPort();
+    return lookupds.get(name).tcpAddress();
   }
 
   /** Starts a broker registered with the given lookupd TCP addresses. */
@@ -72,10 +71,14 @@ final class TestCluster implements AutoCloseable {
 
   /** Undeploys a broker or lookupd (its sockets close, as when the process dies). */
   void stop(String name) throws Exception {
+    LookupdFixture lookupd = lookupds.remove(name);
+    if (lookupd != null) {
+      lookupd.close();
+      return;
+    }
     vertx.undeploy(deployments.remove(name)).await(10, TimeUnit.SECONDS);
     brokers.remove(name);
     discoveries.remove(name);
-    lookupds.remove(name);
   }
 
   String url(String broker) {
