@@ -132,8 +132,8 @@ public final class CommandLine {
       if (e.getValue().valueType() != ConfigValueType.STRING) {
         continue;
       }
-      if (succeeds(() -> reference.getDuration(key))) {
-        config.getDuration(key);
+      if (succeeds(() -> Durations.get(reference, key))) {
+        Durations.get(config, key);
       } else if (succeeds(() -> reference.getBytes(key))) {
         config.getBytes(key);
       }

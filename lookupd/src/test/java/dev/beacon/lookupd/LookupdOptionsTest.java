@@ -51,6 +51,35 @@ class LookupdOptionsTest {
   }
 
   @Test
+  void goDurationsEverywhere() throws Exception {
+    LookupdOptions o = parse("--inactive-producer-timeout=1m30s", "--tombstone-lifetime", "1.5h", "--client-timeout=5m0s",
+        "--max-lookup-wait=300ms", "--http-idle-timeout=2h45m", "--event-loop-spin=0", "--native-trim-interval=1.5s");
+    assertEquals(Duration.ofSeconds(90), o.inactiveProducerTimeout());
+    assertEquals(Duration.ofMinutes(90), o.tombstoneLifetime());
+    assertEquals(Duration.ofMinutes(5), o.clientTimeout());
+    assertEquals(Duration.ofMillis(300), o.maxLookupWait());
+    assertEquals(Duration.ofMinutes(165), o.httpIdleTimeout());
+    assertEquals(Duration.ZERO, o.eventLoopSpin());
+    assertEquals(Duration.ofMillis(1500), o.nativeTrimInterval());
+    assertEquals(Duration.ofSeconds(300), parse("--inactive-producer-timeout=300s").inactiveProducerTimeout());
+    Path file = Files.createTempFile("lookupd", ".conf");
+    try {
+      Files.writeString(file, "lookupd { tombstone-lifetime = 1m30s, inactive-producer-timeout = 5 minutes }");
+      LookupdOptions f = parse("--config", file.toString());
+      assertEquals(Duration.ofSeconds(90), f.tombstoneLifetime());
+      assertEquals(Duration.ofMinutes(5), f.inactiveProducerTimeout());
+    } finally {
+      Files.delete(file);
+    }
+    CommandLine.Exit e = assertInstanceOf(CommandLine.Exit.class,
+        new CommandLine("lookupd", "lookupd", "test").parse(new String[] {"--tombstone-lifetime=1m30"}));
+    assertEquals(1, e.status());
+    assertTrue(e.text().contains("lookupd.tombstone-lifetime") && e.text().contains("'1m30'"), e.text());
+    assertThrows(IllegalArgumentException.class, () -> parse("--tombstone-lifetime=-1.5h"), "must be positive");
+    assertThrows(ConfigException.class, () -> LookupdOptions.of(Map.of("client-timeout", "1m30")));
+  }
+
+  @Test
   void flagBeatsConfigFileWhichBeatsReference() throws Exception {
     Path file = Files.createTempFile("lookupd", ".conf");
     try {
