@@ -1,11 +1,16 @@
 package dev.beacon.broker;
 
 import com.typesafe.config.ConfigException;
+import dev.beacon.common.CommandLine;
 import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 import java.time.Duration;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -37,5 +42,27 @@ class BrokerOptionsTest {
     assertThrows(IllegalArgumentException.class, () -> BrokerOptions.of("broker.lame-duck-duration = -1.5h"));
     ConfigException e = assertThrows(ConfigException.class, () -> BrokerOptions.of("broker.ping-interval = 1m30"));
     assertTrue(e.getMessage().contains("ping-interval") && e.getMessage().contains("'1m30'"), e.getMessage());
+  }
+
+  @Test
+  void goFlagSpellingsAndUnknownConfigKeys() throws Exception {
+    CommandLine cl = new CommandLine("broker", "broker", "test");
+    CommandLine.Result r = cl.parse(new String[] {"-listen=127.0.0.1:0", "-ping-interval", "1m30s", "--route-ping-interval=5m0s"});
+    BrokerOptions o = BrokerOptions.from(assertInstanceOf(CommandLine.Run.class, r).config());
+    assertEquals(0, o.listen().port());
+    assertEquals(Duration.ofSeconds(90), o.pingInterval());
+    assertEquals(Duration.ofMinutes(5), o.routePingInterval());
+    Path file = Files.createTempFile("broker", ".conf");
+    try {
+      Files.writeString(file, "broker { ping-interval = 1m30s, ping-intervall = 2m }");
+      CommandLine.Exit e = assertInstanceOf(CommandLine.Exit.class, cl.parse(new String[] {"--config", file.toString()}));
+      assertEquals(1, e.status());
+      assertEquals("broker: unknown key 'broker.ping-intervall' in config file " + file, e.text());
+      Files.writeString(file, "broker.auth { token = x, timout = 1s }");
+      e = assertInstanceOf(CommandLine.Exit.class, cl.parse(new String[] {"--config", file.toString()}));
+      assertEquals("broker: unknown key 'broker.auth.timout' in config file " + file, e.text());
+    } finally {
+      Files.delete(file);
+    }
   }
 }
