@@ -75,12 +75,14 @@ final class ConfigFiles {
     try {
       toml = parseToml(file, text);
     } catch (BadFile tomlError) {
+      Config hocon;
       try {
-        return fromHocon(file);
+        hocon = parseHocon(file);
       } catch (BadFile hoconError) {
         throw new BadFile("cannot parse config file " + file + " as TOML (" + tomlError.getMessage()
             + ") or as HOCON (" + hoconError.getMessage() + ")");
       }
+      return checkHocon(file, hocon);
     }
     return toml.has(root) ? fromHocon(file) : fromToml(file, toml);
   }
@@ -88,13 +90,19 @@ final class ConfigFiles {
   // ---- HOCON ----
 
   private Config fromHocon(Path file) throws BadFile {
-    Config config;
+    return checkHocon(file, parseHocon(file));
+  }
+
+  private static Config parseHocon(Path file) throws BadFile {
     try {
       // parseFile picks the syntax from the extension (HOCON when it has none) and resolves includes next to the file
-      config = ConfigFactory.parseFile(file.toFile(), ConfigParseOptions.defaults().setAllowMissing(false));
+      return ConfigFactory.parseFile(file.toFile(), ConfigParseOptions.defaults().setAllowMissing(false));
     } catch (ConfigException e) {
       throw new BadFile(oneLine(e.getMessage()));
     }
+  }
+
+  private Config checkHocon(Path file, Config config) throws BadFile {
     List<String> unknown = new ArrayList<>();
     collectUnknown(config.root(), new ArrayList<>(), unknown);
     if (!unknown.isEmpty()) {

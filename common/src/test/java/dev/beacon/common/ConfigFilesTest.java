@@ -133,6 +133,9 @@ class ConfigFilesTest {
     Path other = file("other.conf", "demo.auth.tokn = x\nakka.loglevel = DEBUG\n");
     String text = exit("--config", other.toString()).text();
     assertTrue(text.contains("'demo.auth.tokn'") && text.contains("'akka'"), text);
+    Path cfg = file("beacon.cfg", "demo { tcp-address = \"x:1\", tcp-adress = \"y:2\" }");
+    assertEquals("demo: unknown key 'demo.tcp-adress' in config file " + cfg, exit("--config", cfg.toString()).text(),
+        "a HOCON file found by its content reports its unknown key, not a parse failure");
     Path deep = file("deep.conf", "demo { tcp-address { host = x } }");
     assertTrue(exit("--config", deep.toString()).text().contains("tcp-address"), "an object where a string belongs is refused");
   }
