@@ -111,6 +111,14 @@ public final class CommandLine {
           value = args[++i];
         }
         parsed = value;
+        if (!name.equals("config") && ConfigFiles.isDuration(reference, key)) {
+          // Go's flag package parses a duration flag as it reads it: a bad one is a usage error (exit 2)
+          try {
+            Durations.get(ConfigFactory.parseMap(Map.of(key, value), "command line"), key);
+          } catch (ConfigException e) {
+            return usageError("invalid value \"" + value + "\" for flag " + flag + " (expected " + Durations.ACCEPTED + ")");
+          }
+        }
       }
       if (name.equals("version")) {
         showVersion = (Boolean) parsed;

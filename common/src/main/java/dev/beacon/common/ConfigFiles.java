@@ -274,6 +274,10 @@ final class ConfigFiles {
 
   /** A reference value that reads as a duration: the settings whose values go through {@link Durations}. */
   boolean isDuration(String key) {
+    return isDuration(reference, key);
+  }
+
+  static boolean isDuration(Config reference, String key) {
     ConfigValue v = reference.getValue(key);
     if (v.valueType() != ConfigValueType.STRING) {
       return false;

@@ -123,9 +123,15 @@ class CommandLineTest {
 
   @Test
   void badValueIsRejectedAtStartup() {
+    // as Go's flag package: a duration flag that does not parse is a usage error, exit 2
     CommandLine.Result r = cli.parse(new String[] {"--inactive-producer-timeout=soon"});
     CommandLine.Exit e = assertInstanceOf(CommandLine.Exit.class, r);
-    assertEquals(1, e.status());
+    assertEquals(2, e.status());
+    assertTrue(e.text().startsWith("demo: invalid value \"soon\" for flag --inactive-producer-timeout"), e.text());
+    assertTrue(exit(2, "-inactive-producer-timeout", "1m30").text().contains("\"1m30\" for flag -inactive-producer-timeout"));
+    // HOCON's forms still work on the command line, a bare number being milliseconds as before
+    assertEquals(Duration.ofMillis(5), Durations.get(run("-auth.timeout=5"), "demo.auth.timeout"));
+    assertEquals(Duration.ofMinutes(5), Durations.get(run("-auth.timeout", "5 minutes"), "demo.auth.timeout"));
   }
 
   @Test

@@ -73,10 +73,20 @@ class LookupdOptionsTest {
     }
     CommandLine.Exit e = assertInstanceOf(CommandLine.Exit.class,
         new CommandLine("lookupd", "lookupd", "test").parse(new String[] {"--tombstone-lifetime=1m30"}));
-    assertEquals(1, e.status());
-    assertTrue(e.text().contains("lookupd.tombstone-lifetime") && e.text().contains("'1m30'"), e.text());
+    assertEquals(2, e.status(), "a bad flag value is a usage error, as in Go");
+    assertTrue(e.text().contains("invalid value \"1m30\" for flag --tombstone-lifetime"), e.text());
     assertThrows(IllegalArgumentException.class, () -> parse("--tombstone-lifetime=-1.5h"), "must be positive");
     assertThrows(ConfigException.class, () -> LookupdOptions.of(Map.of("client-timeout", "1m30")));
+    Path bad = Files.createTempFile("lookupd", ".conf");
+    try {
+      Files.writeString(bad, "lookupd.client-timeout = 1m30");
+      CommandLine.Exit f = assertInstanceOf(CommandLine.Exit.class,
+          new CommandLine("lookupd", "lookupd", "test").parse(new String[] {"--config", bad.toString()}));
+      assertEquals(1, f.status(), "a bad value in a file is a bad configuration");
+      assertTrue(f.text().contains("lookupd.client-timeout") && f.text().contains("'1m30'"), f.text());
+    } finally {
+      Files.delete(bad);
+    }
   }
 
   @Test
