@@ -18,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
@@ -162,7 +163,7 @@ class DistProcessIT {
     for (List<String> f : List.of(lookupdFlags, brokerFlags)) {
       assertTrue(f.contains("-XX:+ExitOnOutOfMemoryError"), f.toString());
       assertEquals(1, f.stream().filter(s -> s.startsWith("-Xmx")).count(), f.toString());
-      assertTrue(f.contains("-Xms16m"), f.toString());
+      assertTrue(f.contains("-Xms8m"), f.toString());
     }
     assertTrue(brokerFlags.contains("-Xss512k"), brokerFlags.toString());
     assertFalse(broker.output().contains("--print-jvm-flags"), "the launcher's own flag reached the daemon");
@@ -216,10 +217,49 @@ class DistProcessIT {
       List<String> lf = flags(lookupd.await(Pattern.compile("^lookupd: " + FLAGS.pattern()), 30));
       assertTrue(lookupd.process.waitFor(60, TimeUnit.SECONDS), lookupd.output());
       assertEquals(0, lookupd.process.exitValue(), lookupd.output());
-      assertTrue(lf.contains("-Xmx96m") && !lf.contains("-Xmx64m") && !lf.contains("-Xms16m"), lf.toString());
+      assertTrue(lf.contains("-Xmx96m") && !lf.contains("-Xmx64m") && !lf.contains("-Xms8m"), lf.toString());
     } finally {
       Files.writeString(options, original);
     }
+  }
+
+  @Test
+  void theFirstStartMakesTheClassDataArchiveAndLaterStartsMapIt() throws Exception {
+    Path lib = home.resolve("lib");
+    try (var old = Files.list(lib)) {
+      for (Path f : old.filter(f -> f.getFileName().toString().startsWith("broker.jsa")).toList()) {
+        Files.delete(f);
+      }
+    }
+    Daemon first = new Daemon(Map.of(), home.resolve("bin/broker").toString(), "--print-jvm-flags",
+        "--listen=127.0.0.1:0", "--http=127.0.0.1:0", "--cluster=127.0.0.1:0");
+    List<String> f = flags(first.await(Pattern.compile("^broker: " + FLAGS.pattern()), 30));
+    Path made = lib.resolve("broker.jsa.new-" + first.process.pid());
+    assertTrue(f.contains("-XX:ArchiveClassesAtExit=" + made), f.toString());
+    first.await(BROKER_READY, 60);
+    first.terminate(30);
+    assertTrue(Files.size(made) > 1_000_000, "no archive dumped at exit: " + made);
+
+    // A broken archive left by a JVM that died while dumping is checked, found broken and removed.
+    Path broken = lib.resolve("broker.jsa.new-" + Integer.MAX_VALUE);
+    Files.write(broken, Arrays.copyOf(Files.readAllBytes(made), 4_000_000));
+    Daemon second = new Daemon(Map.of(), home.resolve("bin/broker").toString(), "--print-jvm-flags", "--version");
+    List<String> f2 = flags(second.await(Pattern.compile("^broker: " + FLAGS.pattern()), 30));
+    assertTrue(second.process.waitFor(60, TimeUnit.SECONDS), second.output());
+    assertEquals(0, second.process.exitValue(), second.output());
+    Path archive = lib.resolve("broker.jsa");
+    assertTrue(f2.contains("-XX:SharedArchiveFile=" + archive) && f2.contains("-Xshare:auto"), f2.toString());
+    assertTrue(Files.isRegularFile(archive) && !Files.exists(made) && !Files.exists(broken));
+
+    // Mapped for real: -Xshare:on fails the start when the archive cannot be used.
+    Daemon third = new Daemon(Map.of(), home.resolve("bin/broker").toString(), "--listen=127.0.0.1:0",
+        "--http=127.0.0.1:0", "--cluster=127.0.0.1:0");
+    third.await(BROKER_READY, 60);
+    third.terminate(20);
+    Process check = new ProcessBuilder("java", "-XX:SharedArchiveFile=" + archive, "-Xshare:on", "-jar",
+        lib.resolve("broker.jar").toString(), "--version").redirectErrorStream(true).start();
+    assertTrue(check.waitFor(60, TimeUnit.SECONDS));
+    assertEquals(0, check.exitValue(), new String(check.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
   }
 
   @Test
