@@ -149,6 +149,10 @@ fi
 cds=""
 if [ "$user_cds" = 0 ]; then
   archive="$BEACON_HOME/lib/$DAEMON.jsa"
+  # An archive older than the jar was made for the jar it replaced: the JVM would ignore it.
+  if [ -f "$archive" ] && [ "$BEACON_HOME/lib/$DAEMON.jar" -nt "$archive" ]; then
+    rm -f "$archive"
+  fi
   for made in "$archive".new-*; do
     [ -f "$made" ] || continue
     kill -0 "${made##*.new-}" 2>/dev/null && continue # its JVM is still running (or dumping)
