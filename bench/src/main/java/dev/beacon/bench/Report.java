@@ -14,8 +14,8 @@ final class Report {
   /** Row id -> label, in table order. */
   static final Map<String, String> BROKER_ROWS = new LinkedHashMap<>();
   static final Map<String, String> CLUSTER_ROWS = new LinkedHashMap<>();
-  /** Figures quoted in issue 3 / issue 4 for nats-server 2.9.10 with a Go client on this machine. */
-  static final Map<String, String> ISSUE_FIGURES = Map.ofEntries(
+  /** Figures measured earlier for nats-server 2.9.10 with a nats.go client on this machine, for orientation. */
+  static final Map<String, String> EARLIER_FIGURES = Map.ofEntries(
       Map.entry("broker|pub16", "~8.0M"), Map.entry("broker|sub16", "~3.2-3.5M"), Map.entry("broker|sub1k", "~1.1M"),
       Map.entry("broker|fan16", "~4.9M"), Map.entry("broker|rtt50", "26"), Map.entry("broker|rtt99", "43"),
       Map.entry("broker|req16", "~117k"), Map.entry("broker|rss", "~23"),
@@ -71,7 +71,7 @@ final class Report {
     if (lines.stream().anyMatch(l -> l.section().equals("lookupd"))) {
       boolean measured = lines.stream().anyMatch(l -> l.section().equals("lookupd") && l.server().equals("ref"));
       out.println(measured ? "### lookupd vs nsqlookupd (both measured in this run, same rows)"
-          : "### lookupd vs nsqlookupd v1.3.0 (issue figures; set NSQLOOKUPD to measure one)");
+          : "### lookupd vs nsqlookupd v1.3.0 (earlier figures; set NSQLOOKUPD to measure one)");
       out.println();
       LookupdBench.table(lines, out);
     }
@@ -84,14 +84,14 @@ final class Report {
 
   private static void natsTable(List<Results.Line> lines, String section, Map<String, String> rows, String refName,
       PrintStream out) {
-    out.printf("| row | issue figure (Go client) | %s | Beacon | Beacon/ref | CPU s ref / Beacon | server CPU per op ref / Beacon | lost ref / Beacon |%n",
+    out.printf("| row | earlier figure (nats.go client) | %s | Beacon | Beacon/ref | CPU s ref / Beacon | server CPU per op ref / Beacon | lost ref / Beacon |%n",
         refName);
     out.println("|---|---|---|---|---|---|---|---|");
     for (Map.Entry<String, String> r : rows.entrySet()) {
       Results.Line ref = find(lines, section, r.getKey(), "ref");
       Results.Line beacon = find(lines, section, r.getKey(), "beacon");
       out.printf("| %s | %s | %s | %s | %s | %s / %s | %s / %s | %s / %s |%n", r.getValue(),
-          ISSUE_FIGURES.getOrDefault(section + "|" + r.getKey(), "-"), cell(ref), cell(beacon), ratio(beacon, ref),
+          EARLIER_FIGURES.getOrDefault(section + "|" + r.getKey(), "-"), cell(ref), cell(beacon), ratio(beacon, ref),
           cpu(ref), cpu(beacon), perOp(ref), perOp(beacon), lost(ref), lost(beacon));
     }
     out.println();

@@ -57,7 +57,7 @@ class ReportTest {
   }
 
   @Test
-  void lookupdRowsCompareWithIssueFiguresOnlyAtTheIssueSizes() throws IOException {
+  void lookupdRowsCompareWithEarlierFiguresOnlyAtTheirSizes() throws IOException {
     Path f = dir.resolve("r.tsv");
     Results r = new Results(f);
     r.described("lookupd", "small|registry", "beacon", 300, LookupdBench.describe(10, 10, 2, false));
@@ -70,18 +70,18 @@ class ReportTest {
   }
 
   @Test
-  void lookupdWithoutMeasuredNsqlookupdSaysItShowsIssueFigures() throws IOException {
+  void lookupdWithoutMeasuredNsqlookupdSaysItShowsEarlierFigures() throws IOException {
     Path f = dir.resolve("r.tsv");
     Results r = new Results(f);
     r.described("lookupd", "small|registry", "beacon", 300, LookupdBench.describe(10, 10, 2, false));
     r.value("lookupd", "small|lookup.c1", "beacon", 138_000, 4, 0);
     String out = report(f, 0);
-    assertTrue(out.contains("(issue figures; set NSQLOOKUPD to measure one)"), out);
-    assertTrue(out.contains("| nsqlookupd (issue figure, same machine) | Beacon | Beacon/ref |"), out);
+    assertTrue(out.contains("(earlier figures; set NSQLOOKUPD to measure one)"), out);
+    assertTrue(out.contains("| nsqlookupd (earlier figure, same machine) | Beacon | Beacon/ref |"), out);
   }
 
   @Test
-  void measuredNsqlookupdReplacesTheIssueFigures() throws IOException {
+  void measuredNsqlookupdReplacesTheEarlierFigures() throws IOException {
     Path f = dir.resolve("r.tsv");
     Results r = new Results(f);
     String small = LookupdBench.describe(10, 10, 2, false);
@@ -97,7 +97,7 @@ class ReportTest {
     assertTrue(out.contains("| nsqlookupd (measured, same run) | Beacon | Beacon/nsqlookupd |"), out);
     assertTrue(out.contains("| " + small + " | /lookup req/s, wrk -t1 -c1 | 20k | 30k | 1.50x | - | 3.00 / 4.00 | 30 us / 8.0 us |"), out);
     assertTrue(out.contains("| " + small + " | resident memory (MiB) | 12.0 | 60.0 | 5.00x | - | - / - | - / - |"), out);
-    // a row only the reference measured still shows, with Beacon "not run"; the issue figure (~69k) is gone
+    // a row only the reference measured still shows, with Beacon "not run"; the earlier figure (~69k) is gone
     assertTrue(out.contains("| " + small + " | /nodes req/s, wrk -t1 -c1 | 15k | not run | - |"), out);
     assertTrue(!out.contains("~69k"), out);
   }
@@ -119,7 +119,7 @@ class ReportTest {
     // a row only nats.go measured: the own-client half says so
     assertTrue(out.contains("| request/reply p50 (us, lower is better) | not run | not run | - | - / - | - / - "
         + "| 260 | 130 | 0.50x | 240 us / 100 us | 0 / 0 |"), out);
-    assertTrue(!out.contains("issue figure"), out);
+    assertTrue(!out.contains("earlier figure"), out);
   }
 
   @Test
@@ -137,7 +137,7 @@ class ReportTest {
   }
 
   @Test
-  void issueSizeDescriptionsMatchWhatTheFullRunRegisters() {
+  void earlierSizeDescriptionsMatchWhatTheFullRunRegisters() {
     assertEquals(LookupdBench.SMALL, LookupdBench.describe(10, 10, 2, false));
     assertEquals(LookupdBench.SHARED, LookupdBench.describe(100, 1000, 2, false));
     assertEquals(LookupdBench.DISTINCT, LookupdBench.describe(100, 1000, 2, true));
