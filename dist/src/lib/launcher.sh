@@ -4,7 +4,8 @@
 # supervisor's SIGTERM reaches the JVM directly, and its exit status is the daemon's.
 #
 # JVM flags, later ones win (HotSpot takes the last of a repeated flag):
-#   1. chosen here from the machine (heap, collector, stack size, -XX:+ExitOnOutOfMemoryError);
+#   1. chosen here from the machine (heap, collector, stack size, -XX:+ExitOnOutOfMemoryError,
+#      class data sharing);
 #   2. conf/jvm.options: one flag per line; "#" starts a comment; a line "broker: FLAG" or
 #      "lookupd: FLAG" applies to that daemon only;
 #   3. JAVA_OPTS from the environment (split on blanks, as every JVM launcher does).
