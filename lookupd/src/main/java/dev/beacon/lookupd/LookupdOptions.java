@@ -2,7 +2,9 @@ package dev.beacon.lookupd;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import dev.beacon.common.Durations;
 import dev.beacon.common.HostPort;
+import dev.beacon.common.Log;
 
 import java.time.Duration;
 import java.util.Locale;
@@ -65,9 +67,7 @@ public record LookupdOptions(
     if (o.maxLookupWaiters < 0) {
       throw new IllegalArgumentException("max-lookup-waiters must not be negative");
     }
-    if (!Log.LEVELS.contains(o.logLevel)) {
-      throw new IllegalArgumentException("log-level must be one of " + Log.LEVELS + ", not '" + o.logLevel + "'");
-    }
+    Log.Level.parse(o.logLevel);
     return o;
   }
 
@@ -95,7 +95,7 @@ public record LookupdOptions(
   }
 
   private static Duration positive(Config c, String key) {
-    Duration d = c.getDuration(key);
+    Duration d = Durations.get(c, key);
     if (d.isNegative() || d.isZero()) {
       throw new IllegalArgumentException(key + " must be positive");
     }
@@ -103,7 +103,7 @@ public record LookupdOptions(
   }
 
   private static Duration notNegative(Config c, String key) {
-    Duration d = c.getDuration(key);
+    Duration d = Durations.get(c, key);
     if (d.isNegative()) {
       throw new IllegalArgumentException(key + " must not be negative (0 turns it off)");
     }
