@@ -2,6 +2,7 @@ package dev.beacon.broker;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import dev.beacon.broker.nsq.NsqOptions;
 import dev.beacon.common.Durations;
 import dev.beacon.common.HostPort;
 
@@ -45,7 +46,8 @@ public record BrokerOptions(
     int maxClosedClients,
     Duration nativeTrimInterval,
     Duration eventLoopSpin,
-    DiscoveryOptions discovery) {
+    DiscoveryOptions discovery,
+    NsqOptions nsq) {
 
   /** Reads and validates every {@code broker.*} key; throws {@link com.typesafe.config.ConfigException} on bad input. */
   public static BrokerOptions from(Config config) {
@@ -81,6 +83,11 @@ public record BrokerOptions(
           + ") must be below lame-duck-duration (" + lameDuckDuration + ")");
     }
     DiscoveryOptions discovery = DiscoveryOptions.from(config);
+    NsqOptions nsq = NsqOptions.from(config, Broker.version());
+    if (nsq.settings().maxMsgSize() > maxPayload) {
+      throw new IllegalArgumentException("max-msg-size: " + nsq.settings().maxMsgSize()
+          + " (expected: <= max-payload " + maxPayload + ": an NSQ message is a NATS message)");
+    }
     return new BrokerOptions(
         HostPort.parse(b.getString("listen")),
         HostPort.parse(b.getString("http")),
@@ -111,7 +118,8 @@ public record BrokerOptions(
         b.getInt("max-closed-clients"),
         notNegative(b, "native-trim-interval"),
         notNegative(b, "event-loop-spin"),
-        discovery);
+        discovery,
+        nsq);
   }
 
   private static Duration notNegative(Config b, String key) {
