@@ -575,7 +575,12 @@ public final class Broker extends VerticleBase {
       p.payload = b;
       p.payloadOff = off;
       p.payloadLen = len;
-      batch(() -> deliver.process(null, p));
+      beginRead();
+      try {
+        deliver.process(null, p);
+      } finally {
+        endRead();
+      }
     }
 
     @Override
