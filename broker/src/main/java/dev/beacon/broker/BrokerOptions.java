@@ -19,6 +19,7 @@ public record BrokerOptions(
     HostPort listen,
     HostPort http,
     HostPort cluster,
+    boolean clustered,
     String name,
     String clusterName,
     String broadcastAddress,
@@ -44,7 +45,12 @@ public record BrokerOptions(
     int eventLoops,
     int maxClosedClients,
     Duration nativeTrimInterval,
-    Duration eventLoopSpin) {
+    Duration eventLoopSpin,
+    TlsSettings tls,
+    TlsSettings routeTls,
+    TlsSettings httpTls,
+    String routeUser,
+    String routePassword) {
 
   /** Reads and validates every {@code broker.*} key; throws {@link com.typesafe.config.ConfigException} on bad input. */
   public static BrokerOptions from(Config config) {
@@ -80,11 +86,21 @@ public record BrokerOptions(
           + ") must be below lame-duck-duration (" + lameDuckDuration + ")");
     }
     dev.beacon.broker.cluster.Cluster.validate(config);
+    String routeUser = b.getString("route-user");
+    String routePassword = b.getString("route-password");
+    if (routeUser.isEmpty() && !routePassword.isEmpty()) {
+      throw new IllegalArgumentException("route-password is set without route-user");
+    }
+    // nats-server opens a route listener only with a cluster block; here: with peers to find or
+    // dial, or with the route listener address given explicitly (not the reference default).
+    boolean clustered = !routes.isEmpty() || !b.getStringList("lookupd-tcp-address").isEmpty()
+        || !"reference.conf".equals(b.getValue("cluster").origin().resource());
     return new BrokerOptions(
         config,
         HostPort.parse(b.getString("listen")),
         HostPort.parse(b.getString("http")),
         HostPort.parse(b.getString("cluster")),
+        clustered,
         b.getString("name"),
         b.getString("cluster-name"),
         b.getString("broadcast-address"),
@@ -110,7 +126,12 @@ public record BrokerOptions(
         eventLoops(b.getInt("event-loops")),
         b.getInt("max-closed-clients"),
         notNegative(b, "native-trim-interval"),
-        notNegative(b, "event-loop-spin"));
+        notNegative(b, "event-loop-spin"),
+        TlsSettings.clients(b),
+        TlsSettings.routes(b),
+        TlsSettings.monitoring(b),
+        routeUser,
+        routePassword);
   }
 
   private static Duration notNegative(Config b, String key) {

@@ -1,5 +1,10 @@
 package dev.beacon.broker;
 
+import io.netty.handler.codec.DecoderException;
+import io.netty.handler.ssl.NotSslRecordException;
+import io.netty.handler.ssl.SslHandshakeTimeoutException;
+
+import javax.net.ssl.SSLSession;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -31,6 +36,9 @@ abstract class Conn implements Wire.Reader, Parser.Handler {
   long outMsgs;
   long outBytes;
   long lastActivity = start;
+  /** Negotiated TLS protocol ("1.3") and cipher suite once the handshake completed; null without TLS. */
+  String tlsVersion;
+  String tlsCipher;
 
   Conn(Broker broker, long cid, Wire wire) {
     this.broker = broker;
@@ -48,6 +56,9 @@ abstract class Conn implements Wire.Reader, Parser.Handler {
 
   @Override
   public final void onError(Throwable e) {
+    if (closed) {
+      return; // e.g. the decoder error that follows a failed TLS handshake, already logged
+    }
     broker.log(this + " " + e.getMessage());
     close("Read Error");
   }
@@ -68,6 +79,53 @@ abstract class Conn implements Wire.Reader, Parser.Handler {
     } finally {
       broker.endRead();
     }
+  }
+
+  /**
+   * The TLS handshake ended. Success records the protocol and cipher for /connz; failure is logged as
+   * nats-server does ("TLS handshake error: ...") and closes with reason "TLS Handshake Failure"
+   * (Netty's SslHandler closes the channel too).
+   */
+  @Override
+  public void onTls(SSLSession session, Throwable failure) {
+    if (closed) {
+      return;
+    }
+    if (failure == null) {
+      tlsVersion = TlsSettings.versionName(session.getProtocol());
+      tlsCipher = session.getCipherSuite();
+      tlsReady();
+      return;
+    }
+    broker.log(this + " " + tlsFailure(failure));
+    closeReason = "TLS Handshake Failure";
+    wire.closeNow();
+    closed("TLS Handshake Failure");
+  }
+
+  /** Called once the TLS handshake succeeded. */
+  void tlsReady() {
+  }
+
+  /** A log text for a failed handshake, in nats-server's words where it has them. */
+  String tlsFailure(Throwable failure) {
+    Throwable t = failure;
+    while (t instanceof DecoderException && t.getCause() != null) {
+      t = t.getCause();
+    }
+    if (t instanceof SslHandshakeTimeoutException) {
+      return "TLS handshake timeout";
+    }
+    if (t instanceof NotSslRecordException) {
+      return "TLS handshake error: first record does not look like a TLS handshake";
+    }
+    String m = t.getMessage();
+    for (Throwable c = t.getCause(); c != null; c = c.getCause()) {
+      if (c.getMessage() != null) {
+        m = c.getMessage();
+      }
+    }
+    return "TLS handshake error: " + (m == null ? t.toString() : m);
   }
 
   /** Sends the -ERR (if any) and closes when fatal. */

@@ -63,6 +63,17 @@ final class RouteConnection extends Conn {
     });
   }
 
+  /** nats-server's "TLS route handshake error", with what to check for this side of the route. */
+  @Override
+  String tlsFailure(Throwable failure) {
+    String s = super.tlsFailure(failure).replace("TLS handshake", "TLS route handshake");
+    if (peer != null) {
+      return s + " (dialled " + peer.addr + ": the peer's certificate must chain to route-tls-ca and carry "
+          + peer.addr.host() + " as a subject alternative name)";
+    }
+    return s + " (an accepted route must present a certificate that chains to route-tls-ca)";
+  }
+
   int subscriptionCount() {
     return learned.size();
   }
@@ -95,6 +106,12 @@ final class RouteConnection extends Conn {
     String ours = broker.options().clusterName();
     if (!cluster.isEmpty() && !cluster.equals(ours)) {
       throw ProtocolException.fatal("Rejecting connection, cluster name \"" + cluster + "\" does not match \"" + ours + "\"");
+    }
+    String user = broker.options().routeUser();
+    if (!user.isEmpty() && !(ClientConnection.equal(c.path("user").asText(""), user)
+        && ClientConnection.equal(c.path("pass").asText(""), broker.options().routePassword()))) {
+      // nats-server: a route without the cluster credentials is an authorization violation.
+      throw ProtocolException.fatal(Protocol.ERR_AUTH_VIOLATION);
     }
     if (broker.serverId().equals(c.path("name").asText(""))) {
       broker.log(this + " route to self refused");

@@ -141,6 +141,10 @@ final class Routes {
         return;
       }
       RouteConnection rc = new RouteConnection(broker, broker.nextCid(), broker.wire(socket), true, p);
+      if (broker.options().routeTls() != null) {
+        // TLS before anything else, as nats-server routes; the peer is verified against the address dialled.
+        rc.wire.startTls(null, broker.newRouteTlsHandler(rc.wire, p.addr));
+      }
       p.conn = rc;
       handshaking.add(rc);
       rc.start();
@@ -190,6 +194,9 @@ final class Routes {
       return;
     }
     RouteConnection rc = new RouteConnection(broker, broker.nextCid(), broker.wire(socket), false, null);
+    if (broker.options().routeTls() != null) {
+      rc.wire.startTls(null, broker.newRouteTlsHandler(rc.wire, null));
+    }
     handshaking.add(rc);
     rc.start();
   }
@@ -352,6 +359,12 @@ final class Routes {
     if (!o.authToken().isEmpty() || !o.users().isEmpty()) {
       m.put("auth_required", true);
     }
+    if (o.tls() != null) {
+      m.put("tls_required", true);
+      if (o.tls().verify()) {
+        m.put("tls_verify", true);
+      }
+    }
     m.put("max_payload", o.maxPayload());
     m.put("client_id", c.cid);
     m.put("client_ip", c.ip);
@@ -378,6 +391,13 @@ final class Routes {
     m.put("host", broker.advertisedHost());
     m.put("port", broker.clusterPort());
     m.put("headers", true);
+    if (!o.routeUser().isEmpty()) {
+      m.put("auth_required", true);
+    }
+    if (o.routeTls() != null) {
+      m.put("tls_required", true);
+      m.put("tls_verify", o.routeTls().verify());
+    }
     m.put("max_payload", o.maxPayload());
     m.put("cluster", o.clusterName());
     m.put("connect_urls", List.of(broker.clientUrl()));
@@ -392,7 +412,12 @@ final class Routes {
     m.put("echo", true);
     m.put("verbose", false);
     m.put("pedantic", false);
-    m.put("tls_required", false);
+    BrokerOptions o = broker.options();
+    if (!o.routeUser().isEmpty()) {
+      m.put("user", o.routeUser());
+      m.put("pass", o.routePassword());
+    }
+    m.put("tls_required", o.routeTls() != null);
     m.put("headers", true);
     m.put("name", broker.serverId());
     m.put("cluster", broker.options().clusterName());
