@@ -113,6 +113,32 @@ final class TestCerts {
     }
   }
 
+  /** A JDK SSLContext trusting {@code caFile}, presenting {@code cert}/{@code key} when not null. */
+  static javax.net.ssl.SSLContext sslContext(Path cert, Path key, Path caFile) {
+    try {
+      io.netty.handler.ssl.SslContextBuilder b = io.netty.handler.ssl.SslContextBuilder.forClient()
+          .sslProvider(io.netty.handler.ssl.SslProvider.JDK).trustManager(caFile.toFile());
+      if (cert != null) {
+        b.keyManager(cert.toFile(), key.toFile());
+      }
+      return ((io.netty.handler.ssl.JdkSslContext) b.build()).context();
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Upgrades a connected socket to TLS as a client of 127.0.0.1 and completes the handshake. */
+  static javax.net.ssl.SSLSocket upgrade(java.net.Socket s, javax.net.ssl.SSLContext ctx) throws IOException {
+    javax.net.ssl.SSLSocket t = (javax.net.ssl.SSLSocket) ctx.getSocketFactory()
+        .createSocket(s, "127.0.0.1", s.getPort(), true);
+    javax.net.ssl.SSLParameters params = t.getSSLParameters();
+    params.setEndpointIdentificationAlgorithm("HTTPS");
+    t.setSSLParameters(params);
+    t.setSoTimeout(5000);
+    t.startHandshake();
+    return t;
+  }
+
   /** HOCON overrides for a broker with client TLS from these files. */
   String clientTls() {
     return "broker.tls-cert=\"" + serverCert + "\"\nbroker.tls-key=\"" + serverKey + "\"\nbroker.tls-ca=\"" + ca + "\"\n";
