@@ -4,6 +4,7 @@ import io.netty.handler.codec.DecoderException;
 import io.netty.handler.ssl.NotSslRecordException;
 import io.netty.handler.ssl.SslHandshakeTimeoutException;
 
+import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLSession;
 import java.nio.charset.StandardCharsets;
 
@@ -58,6 +59,13 @@ abstract class Conn implements Wire.Reader, Parser.Handler {
   public final void onError(Throwable e) {
     if (closed) {
       return; // e.g. the decoder error that follows a failed TLS handshake, already logged
+    }
+    if (e instanceof SSLException || e.getCause() instanceof SSLException) {
+      // With TLS 1.3 the dialling side's handshake completes before the peer checked its
+      // certificate; a refusal then arrives as an alert on the first read.
+      broker.log(this + " " + tlsFailure(e));
+      close("TLS Handshake Failure");
+      return;
     }
     broker.log(this + " " + e.getMessage());
     close("Read Error");

@@ -49,10 +49,9 @@ final class RouteConnection extends Conn {
   }
 
   void start() {
-    if (solicited) {
-      send("CONNECT " + broker.routes.routeConnectJson() + "\r\n");
+    if (broker.options().routeTls() == null) {
+      sendHandshake();
     }
-    send("INFO " + broker.routes.routeInfoJson() + "\r\n");
     long timeout = Math.max(1, broker.options().authTimeout().toMillis());
     handshakeTimer = broker.vertx().setTimer(timeout, id -> {
       handshakeTimer = -1;
@@ -72,6 +71,19 @@ final class RouteConnection extends Conn {
           + peer.addr.host() + " as a subject alternative name)";
     }
     return s + " (an accepted route must present a certificate that chains to route-tls-ca)";
+  }
+
+  /** With route TLS, CONNECT and INFO go out once the TLS handshake is done (nats-server). */
+  @Override
+  void tlsReady() {
+    sendHandshake();
+  }
+
+  private void sendHandshake() {
+    if (solicited) {
+      send("CONNECT " + broker.routes.routeConnectJson() + "\r\n");
+    }
+    send("INFO " + broker.routes.routeInfoJson() + "\r\n");
   }
 
   int subscriptionCount() {
