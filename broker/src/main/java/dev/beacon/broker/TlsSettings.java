@@ -29,7 +29,8 @@ import java.util.List;
  * @param ca CA bundle (PEM) peer certificates are verified against; "" = the JDK's default trust store
  * @param verify peers must present a certificate that chains to {@code ca}
  * @param minVersion lowest TLS protocol version accepted: "1.2" or "1.3"
- * @param ciphers cipher suites (IANA names, as nats-server's cipher_suites); empty = the JDK's defaults
+ * @param ciphers cipher suites (IANA names, as nats-server's cipher_suites), in order of preference; empty =
+ *     the JDK's defaults with AES-128-GCM first
  * @param timeout how long the TLS handshake may take before the connection is closed
  * @param handshakeFirst clients only: TLS starts right after accept, before INFO (nats-server handshake_first)
  */
@@ -116,9 +117,7 @@ record TlsSettings(String cert, String key, String ca, boolean verify, String mi
 
   private SslContext build(SslContextBuilder b, boolean server) {
     b.sslProvider(SslProvider.JDK).protocols(protocols());
-    if (!ciphers.isEmpty()) {
-      b.ciphers(ciphers);
-    }
+    b.ciphers(ciphers.isEmpty() ? jdkDefaultsAes128First() : ciphers);
     SslContext ctx;
     try {
       ctx = b.build();
@@ -134,6 +133,32 @@ record TlsSettings(String cert, String key, String ca, boolean verify, String mi
       throw new IllegalArgumentException("tls-ciphers " + ciphers + ": " + e.getMessage(), e);
     }
     return ctx;
+  }
+
+  /**
+   * The JDK's default cipher suites with the AES-128-GCM ones first, as Go (nats-server) prefers them:
+   * the JDK would pick AES-256-GCM, measured here at well below the throughput of AES-128-GCM.
+   * The JDK's server side follows this order.
+   */
+  static List<String> jdkDefaultsAes128First() {
+    String[] jdk;
+    try {
+      jdk = javax.net.ssl.SSLContext.getDefault().getDefaultSSLParameters().getCipherSuites();
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+    List<String> ordered = new java.util.ArrayList<>();
+    for (String c : jdk) {
+      if (c.contains("AES_128_GCM")) {
+        ordered.add(c);
+      }
+    }
+    for (String c : jdk) {
+      if (!c.contains("AES_128_GCM")) {
+        ordered.add(c);
+      }
+    }
+    return ordered;
   }
 
   private KeyManagerFactory keyManager(Vertx vertx) {
