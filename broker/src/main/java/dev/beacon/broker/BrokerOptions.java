@@ -15,7 +15,6 @@ import java.util.Map;
  * {@code reference.conf} (root {@code broker}).
  */
 public record BrokerOptions(
-    Config config,
     HostPort listen,
     HostPort http,
     HostPort cluster,
@@ -46,7 +45,10 @@ public record BrokerOptions(
     int maxClosedClients,
     Duration nativeTrimInterval,
     Duration eventLoopSpin,
+    DiscoveryOptions discovery,
     TlsSettings tls,
+    /** tls-timeout, also without client TLS (/varz shows it as nats-server does). */
+    Duration tlsTimeout,
     TlsSettings routeTls,
     TlsSettings httpTls,
     String routeUser,
@@ -85,7 +87,7 @@ public record BrokerOptions(
       throw new IllegalArgumentException("lame-duck-grace-period (" + lameDuckGrace
           + ") must be below lame-duck-duration (" + lameDuckDuration + ")");
     }
-    dev.beacon.broker.cluster.Cluster.validate(config);
+    DiscoveryOptions discovery = DiscoveryOptions.from(config);
     String routeUser = b.getString("route-user");
     String routePassword = b.getString("route-password");
     if (routeUser.isEmpty() && !routePassword.isEmpty()) {
@@ -93,10 +95,9 @@ public record BrokerOptions(
     }
     // nats-server opens a route listener only with a cluster block; here: with peers to find or
     // dial, or with the route listener address given explicitly (not the reference default).
-    boolean clustered = !routes.isEmpty() || !b.getStringList("lookupd-tcp-address").isEmpty()
+    boolean clustered = !routes.isEmpty() || !discovery.lookupdTcpAddresses().isEmpty()
         || !"reference.conf".equals(b.getValue("cluster").origin().resource());
     return new BrokerOptions(
-        config,
         HostPort.parse(b.getString("listen")),
         HostPort.parse(b.getString("http")),
         HostPort.parse(b.getString("cluster")),
@@ -127,7 +128,9 @@ public record BrokerOptions(
         b.getInt("max-closed-clients"),
         notNegative(b, "native-trim-interval"),
         notNegative(b, "event-loop-spin"),
+        discovery,
         TlsSettings.clients(b),
+        b.getDuration("tls-timeout"),
         TlsSettings.routes(b),
         TlsSettings.monitoring(b),
         routeUser,

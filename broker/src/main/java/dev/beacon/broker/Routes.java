@@ -1,6 +1,5 @@
 package dev.beacon.broker;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.beacon.common.HostPort;
 import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetClientOptions;
@@ -296,7 +295,7 @@ final class Routes {
 
   /**
    * This server's client URL first, then every route's. A server in lame duck mode leaves its own
-   * out, and the URLs of a peer that announced lame duck mode are left out (spec 2.5).
+   * out, and the URLs of a peer that announced lame duck mode are left out (clients must not reconnect to a server about to stop).
    */
   List<String> connectUrls() {
     LinkedHashSet<String> urls = new LinkedHashSet<>();
@@ -317,7 +316,7 @@ final class Routes {
    * without our own URL.
    */
   void enterLameDuck() {
-    String info = "INFO " + routeInfoJson() + "\r\n";
+    byte[] info = Frames.info(routeInfo());
     for (RouteConnection r : everything()) {
       if (!r.closed) {
         r.send(info);
@@ -345,91 +344,34 @@ final class Routes {
     }
   }
 
-  String clientInfoJson(ClientConnection c) {
+  /** The INFO a client gets on accept and, for protocol-1 clients, when connect_urls change. */
+  Info clientInfo(ClientConnection c) {
     BrokerOptions o = broker.options();
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("server_id", broker.serverId());
-    m.put("server_name", broker.serverName());
-    m.put("version", Protocol.NATS_VERSION);
-    m.put("proto", Protocol.CLIENT_PROTO);
-    m.put("go", "beacon " + Main.version() + " (java " + Runtime.version().feature() + ")");
-    m.put("host", o.listen().host());
-    m.put("port", broker.clientPort());
-    m.put("headers", true);
-    if (!o.authToken().isEmpty() || !o.users().isEmpty()) {
-      m.put("auth_required", true);
-    }
-    if (o.tls() != null) {
-      m.put("tls_required", true);
-      if (o.tls().verify()) {
-        m.put("tls_verify", true);
-      }
-    }
-    m.put("max_payload", o.maxPayload());
-    m.put("client_id", c.cid);
-    m.put("client_ip", c.ip);
-    if (registered.length > 0) {
-      m.put("cluster", o.clusterName());
-    }
-    if ((registered.length > 0 || broker.lameDuck()) && !lastUrls.isEmpty()) {
-      m.put("connect_urls", lastUrls);
-    }
-    if (broker.lameDuck()) {
-      m.put("ldm", true);
-    }
-    return json(m);
+    boolean routed = registered.length > 0;
+    boolean auth = !o.authToken().isEmpty() || !o.users().isEmpty();
+    boolean urls = (routed || broker.lameDuck()) && !lastUrls.isEmpty();
+    TlsSettings tls = o.tls();
+    return new Info(broker.serverId(), broker.serverName(), Protocol.NATS_VERSION, Protocol.CLIENT_PROTO,
+        "beacon " + Broker.version() + " (java " + Runtime.version().feature() + ")",
+        o.listen().host(), broker.clientPort(), true, auth ? Boolean.TRUE : null,
+        tls != null ? Boolean.TRUE : null, tls != null && tls.verify() ? Boolean.TRUE : null, o.maxPayload(), c.cid, c.ip,
+        routed ? o.clusterName() : null, urls ? lastUrls : null, broker.lameDuck() ? Boolean.TRUE : null);
   }
 
-  String routeInfoJson() {
+  /** The INFO a route gets: where to dial this server's routes, and its client URL for connect_urls. */
+  Info routeInfo() {
     BrokerOptions o = broker.options();
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("server_id", broker.serverId());
-    m.put("server_name", broker.serverName());
-    m.put("version", Protocol.NATS_VERSION);
-    m.put("proto", Protocol.ROUTE_PROTO);
-    m.put("go", "beacon " + Main.version());
-    m.put("host", broker.advertisedHost());
-    m.put("port", broker.clusterPort());
-    m.put("headers", true);
-    if (!o.routeUser().isEmpty()) {
-      m.put("auth_required", true);
-    }
-    if (o.routeTls() != null) {
-      m.put("tls_required", true);
-      m.put("tls_verify", o.routeTls().verify());
-    }
-    m.put("max_payload", o.maxPayload());
-    m.put("cluster", o.clusterName());
-    m.put("connect_urls", List.of(broker.clientUrl()));
-    if (broker.lameDuck()) {
-      m.put("ldm", true);
-    }
-    return json(m);
+    TlsSettings tls = o.routeTls();
+    return new Info(broker.serverId(), broker.serverName(), Protocol.NATS_VERSION, Protocol.ROUTE_PROTO,
+        "beacon " + Broker.version(), broker.advertisedHost(), broker.clusterPort(), true,
+        o.routeUser().isEmpty() ? null : Boolean.TRUE, tls != null ? Boolean.TRUE : null,
+        tls != null ? tls.verify() : null, o.maxPayload(),
+        null, null, o.clusterName(), List.of(broker.clientUrl()), broker.lameDuck() ? Boolean.TRUE : null);
   }
 
-  String routeConnectJson() {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("echo", true);
-    m.put("verbose", false);
-    m.put("pedantic", false);
+  RouteConnect routeConnect() {
     BrokerOptions o = broker.options();
-    if (!o.routeUser().isEmpty()) {
-      m.put("user", o.routeUser());
-      m.put("pass", o.routePassword());
-    }
-    m.put("tls_required", o.routeTls() != null);
-    m.put("headers", true);
-    m.put("name", broker.serverId());
-    m.put("cluster", broker.options().clusterName());
-    m.put("dynamic", false);
-    return json(m);
+    return RouteConnect.of(broker.serverId(), o.clusterName(), o.routeUser(), o.routePassword(), o.routeTls() != null);
   }
 
-  private static String json(Object o) {
-    try {
-      return ClientConnection.JSON.writeValueAsString(o);
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException(e);
-    }
-  }
 }

@@ -15,8 +15,8 @@ import javax.net.ssl.SSLSession;
 
 /**
  * The one place that touches Vert.x's internal socket API and Netty. Why: the public NetSocket
- * copies every read into a new heap Buffer and creates a Future per write; measured on this broker's
- * design (STYLE.md) that cost 10-20% of publish throughput and 0.8-1.3 GB resident memory. Here
+ * copies every read into a new heap Buffer and creates a Future per write; measured on this broker, that
+ * cost 10-20% of publish throughput and 0.8-1.3 GB resident memory. Here
  * reads arrive as Netty ByteBufs and are parsed from a reused array, and each flush is one
  * writeAndFlush with a void promise. Everything else in the broker sees only this class.
  *
@@ -29,7 +29,7 @@ import javax.net.ssl.SSLSession;
  * arrive decrypted and writes through {@code ctx} are encrypted, so the rest of this class, and the
  * plaintext hot path, are the same with and without TLS.
  */
-final class Wire {
+final class Wire implements OutBuffer.Sink {
 
   /** Receives socket events on the broker's owning context; the array is only valid during onData. */
   interface Reader {
@@ -148,7 +148,8 @@ final class Wire {
   }
 
   /** Writes b[off, off+len) and flushes; no Future is created. */
-  void write(byte[] b, int off, int len) {
+  @Override
+  public void write(byte[] b, int off, int len) {
     if (closing || len == 0) {
       return;
     }
@@ -158,7 +159,8 @@ final class Wire {
   }
 
   /** Bytes written but not yet taken by the kernel. */
-  long pendingBytes() {
+  @Override
+  public long pendingBytes() {
     ChannelOutboundBuffer ob = ctx.channel().unsafe().outboundBuffer();
     return ob == null ? 0 : ob.totalPendingWriteBytes();
   }

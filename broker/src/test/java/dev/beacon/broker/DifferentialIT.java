@@ -1,5 +1,7 @@
 package dev.beacon.broker;
 
+import dev.beacon.testkit.NatsServerProcess;
+
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -125,7 +127,7 @@ class DifferentialIT {
   void sameBytesSameAnswer(String input) throws Exception {
     Assumptions.assumeTrue(nats != null, "nats-server not installed");
     String connect = "CONNECT {\"verbose\":false,\"pedantic\":false}\r\n";
-    assertEquals(exchange(nats.port, connect, input), exchange(broker.port(), connect, input), "input: " + input.replace("\r", "\\r").replace("\n", "\\n"));
+    assertEquals(exchange(nats.port(), connect, input), exchange(broker.port(), connect, input), "input: " + input.replace("\r", "\\r").replace("\n", "\\n"));
   }
 
   @ParameterizedTest
@@ -137,6 +139,6 @@ class DifferentialIT {
   void sameAnswerForPedanticHeaderClients(String input) throws Exception {
     Assumptions.assumeTrue(nats != null, "nats-server not installed");
     String connect = "CONNECT {\"verbose\":false,\"pedantic\":true,\"headers\":true,\"no_responders\":true}\r\n";
-    assertEquals(exchange(nats.port, connect, input), exchange(broker.port(), connect, input), "input: " + input.replace("\r", "\\r").replace("\n", "\\n"));
+    assertEquals(exchange(nats.port(), connect, input), exchange(broker.port(), connect, input), "input: " + input.replace("\r", "\\r").replace("\n", "\\n"));
   }
 }

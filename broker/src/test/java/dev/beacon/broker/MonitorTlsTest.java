@@ -9,6 +9,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -44,6 +45,57 @@ class MonitorTlsTest {
       HttpClient untrusting = HttpClient.newBuilder().sslContext(TestCerts.sslContext(null, null, CERTS.otherCa))
           .connectTimeout(Duration.ofSeconds(2)).build();
       assertThrows(IOException.class, () -> get(untrusting, "https://127.0.0.1:" + b.broker.httpPort() + "/varz"));
+    }
+  }
+
+  /** /varz and /connz show the TLS state with nats-server's field names. */
+  @Test
+  void varzAndConnzShowTls() throws Exception {
+    String conf = CERTS.clientTls() + "broker.tls-verify=true\nbroker.tls-timeout=3s\n"
+        + TestCerts.routeTls(CERTS.serverCert, CERTS.serverKey, CERTS.ca);
+    try (RunningBroker b = RunningBroker.start(conf);
+         RawConn plain = new RawConn(b.port())) {
+      plain.expect("INFO \\{.*\\}\r\n");
+      javax.net.ssl.SSLSocket t = TestCerts.upgrade(plain.socket,
+          TestCerts.sslContext(CERTS.clientCert, CERTS.clientKey, CERTS.ca));
+      try (RawConn c = new RawConn(t)) {
+        c.send("CONNECT {\"verbose\":false,\"name\":\"tls-client\"}\r\nPING\r\n").expect("PONG\r\n");
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        com.fasterxml.jackson.databind.JsonNode varz = Json.MAPPER.readTree(
+            get(http, "http://127.0.0.1:" + b.broker.httpPort() + "/varz").body());
+        assertTrue(varz.path("tls_required").asBoolean(), varz.toString());
+        assertTrue(varz.path("tls_verify").asBoolean(), varz.toString());
+        assertEquals(3.0, varz.path("tls_timeout").asDouble());
+        assertEquals(b.broker.httpPort(), varz.path("http_port").asInt());
+        assertEquals(0, varz.path("https_port").asInt());
+        assertTrue(varz.path("cluster").path("tls_required").asBoolean(), varz.toString());
+        assertTrue(varz.path("cluster").path("tls_verify").asBoolean(), varz.toString());
+        com.fasterxml.jackson.databind.JsonNode conn = Json.MAPPER.readTree(
+            get(http, "http://127.0.0.1:" + b.broker.httpPort() + "/connz").body()).path("connections").get(0);
+        assertEquals("1.3", conn.path("tls_version").asText(), conn.toString());
+        assertEquals("TLS_AES_128_GCM_SHA256", conn.path("tls_cipher_suite").asText(), conn.toString());
+        List<String> keys = new java.util.ArrayList<>();
+        conn.fieldNames().forEachRemaining(keys::add);
+        // nats-server's order: after version, before authorized_user.
+        assertEquals(keys.indexOf("version") + 1, keys.indexOf("tls_version"), keys.toString());
+        assertEquals(keys.indexOf("tls_version") + 1, keys.indexOf("tls_cipher_suite"), keys.toString());
+      }
+      HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+      b.await(Duration.ofSeconds(5), () -> b.broker.clients.isEmpty());
+      com.fasterxml.jackson.databind.JsonNode closed = Json.MAPPER.readTree(
+          get(http, "http://127.0.0.1:" + b.broker.httpPort() + "/connz?state=closed").body()).path("connections").get(0);
+      assertEquals("1.3", closed.path("tls_version").asText(), closed.toString());
+    }
+    try (RunningBroker b = RunningBroker.start("broker.http-tls-cert=\"" + CERTS.serverCert
+        + "\"\nbroker.http-tls-key=\"" + CERTS.serverKey + "\"\n")) {
+      HttpClient https = HttpClient.newBuilder().sslContext(TestCerts.sslContext(null, null, CERTS.ca))
+          .connectTimeout(Duration.ofSeconds(10)).build();
+      com.fasterxml.jackson.databind.JsonNode varz = Json.MAPPER.readTree(
+          get(https, "https://127.0.0.1:" + b.broker.httpPort() + "/varz").body());
+      assertEquals(0, varz.path("http_port").asInt());
+      assertEquals(b.broker.httpPort(), varz.path("https_port").asInt());
+      assertTrue(varz.path("tls_required").isMissingNode(), varz.toString());
+      assertEquals(2.0, varz.path("tls_timeout").asDouble());
     }
   }
 

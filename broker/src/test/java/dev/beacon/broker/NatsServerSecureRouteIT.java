@@ -1,5 +1,7 @@
 package dev.beacon.broker;
 
+import dev.beacon.testkit.FreePorts;
+import dev.beacon.testkit.NatsServerProcess;
 import io.nats.client.Connection;
 import io.nats.client.Nats;
 import io.nats.client.Options;
@@ -78,7 +80,7 @@ class NatsServerSecureRouteIT {
   @Test
   void natsServerDialsTheBrokerWithTlsAndCredentials() throws Exception {
     try (RunningBroker b = RunningBroker.start(BROKER_SECURITY);
-         NatsServerProcess ns = new NatsServerProcess(clusterConfig(NatsServerProcess.freePort(), "s3cret",
+         NatsServerProcess ns = new NatsServerProcess(clusterConfig(FreePorts.one(), "s3cret",
              "nats-route://cluster:s3cret@127.0.0.1:" + b.broker.clusterPort()), false)) {
       b.await(Duration.ofSeconds(15), () -> b.broker.routes.count() == 1);
       RouteConnection r = b.onContext(() -> b.broker.routes.all().get(0));
@@ -89,7 +91,7 @@ class NatsServerSecureRouteIT {
 
   @Test
   void brokerDialsNatsServerWithTlsAndCredentials() throws Exception {
-    int clusterPort = NatsServerProcess.freePort();
+    int clusterPort = FreePorts.one();
     try (NatsServerProcess ns = new NatsServerProcess(clusterConfig(clusterPort, "s3cret", ""), false);
          RunningBroker b = RunningBroker.start(BROKER_SECURITY + "broker.routes=[\"nats-route://127.0.0.1:"
              + clusterPort + "\"]\n")) {
@@ -102,7 +104,7 @@ class NatsServerSecureRouteIT {
 
   @Test
   void wrongPasswordGetsNoRouteEitherWay() throws Exception {
-    int clusterPort = NatsServerProcess.freePort();
+    int clusterPort = FreePorts.one();
     try (RunningBroker b = RunningBroker.start(BROKER_SECURITY + "broker.routes=[\"nats-route://127.0.0.1:"
              + clusterPort + "\"]\n");
          NatsServerProcess ns = new NatsServerProcess(clusterConfig(clusterPort, "other",

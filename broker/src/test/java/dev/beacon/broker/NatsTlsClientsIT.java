@@ -1,5 +1,6 @@
 package dev.beacon.broker;
 
+import dev.beacon.testkit.NatsServerProcess;
 import io.nats.client.Connection;
 import io.nats.client.Message;
 import io.nats.client.Nats;
@@ -86,7 +87,7 @@ class NatsTlsClientsIT {
     }
 
     int port() {
-      return broker != null ? broker.port() : natsServer.port;
+      return broker != null ? broker.port() : natsServer.port();
     }
 
     @Override

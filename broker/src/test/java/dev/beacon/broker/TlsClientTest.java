@@ -57,7 +57,7 @@ class TlsClientTest {
       c.send("CONNECT {\"verbose\":false}\r\nSUB foo 1\r\nPING\r\n");
       c.expectClosed();
       b.await(Duration.ofSeconds(5), () -> b.broker.clients.isEmpty()
-          && b.broker.closedClients().stream().anyMatch(m -> "TLS Handshake Failure".equals(m.get("reason"))));
+          && b.broker.closedClients().stream().anyMatch(m -> "TLS Handshake Failure".equals(m.reason())));
     }
   }
 

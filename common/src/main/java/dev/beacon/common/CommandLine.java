@@ -66,8 +66,8 @@ public final class CommandLine {
         name = name.substring(0, eq);
       }
       switch (name) {
-        case "help", "h" -> { return new Exit(0, help()); }
-        case "version" -> { return new Exit(0, program + " v" + version); }
+        case "help", "h" -> { return new Exit(ExitCodes.OK, help()); }
+        case "version" -> { return new Exit(ExitCodes.OK, program + " v" + version); }
         default -> { }
       }
       String key = root + "." + name;
@@ -105,7 +105,7 @@ public final class CommandLine {
       if (configFile != null) {
         File f = new File(configFile);
         if (!f.canRead()) {
-          return new Exit(1, program + ": cannot read config file " + configFile);
+          return new Exit(ExitCodes.BAD_SETTING, program + ": cannot read config file " + configFile);
         }
         file = ConfigFactory.parseFile(f, ConfigParseOptions.defaults().setAllowMissing(false));
       }
@@ -118,7 +118,7 @@ public final class CommandLine {
       checkUnits(config);
       return new Run(config);
     } catch (ConfigException e) {
-      return new Exit(1, program + ": bad configuration: " + e.getMessage());
+      return new Exit(ExitCodes.BAD_SETTING, program + ": bad configuration: " + e.getMessage());
     }
   }
 
@@ -162,7 +162,7 @@ public final class CommandLine {
   }
 
   private Exit usageError(String message) {
-    return new Exit(2, program + ": " + message + " (see --help)");
+    return new Exit(ExitCodes.USAGE, program + ": " + message + " (see --help)");
   }
 
   /** One line per setting: the flag, its reference default, and the comment above it in reference.conf. */

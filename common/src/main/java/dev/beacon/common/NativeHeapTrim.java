@@ -16,6 +16,8 @@ import javax.management.ObjectName;
  */
 public final class NativeHeapTrim {
   private static final String COMMAND = "systemTrimNativeHeap";
+  /** Trims done by the periodic threads since class load (written by those threads only; read by tests). */
+  static volatile long periodicTrims;
 
   private NativeHeapTrim() {}
 
@@ -41,6 +43,7 @@ public final class NativeHeapTrim {
         try {
           Thread.sleep(millis);
           trim(dcmd);
+          periodicTrims++; // one trimming thread per daemon: a single writer
         } catch (InterruptedException e) {
           return;
         } catch (JMException | RuntimeException e) {

@@ -1,9 +1,9 @@
 package dev.beacon.common;
 
 /**
- * NSQ topic and channel name rules (nsq's protocol.IsValidTopicName/IsValidChannelName, spec
- * lookupd.md 1.7): lookupd enforces them on TCP and HTTP, and the broker sends lookupd only names
- * that pass, since a real nsqlookupd v1.3.0 closes the connection on anything else.
+ * NSQ topic and channel name rules (nsq's protocol.IsValidTopicName/IsValidChannelName): lookupd
+ * enforces them on TCP and HTTP, and the broker sends lookupd only names that pass, since a real
+ * nsqlookupd v1.3.0 closes the connection on anything else.
  */
 public final class NsqNames {
   private NsqNames() {}

@@ -1,5 +1,6 @@
 package dev.beacon.common;
 
+import dev.beacon.testkit.Await;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -26,11 +27,12 @@ class NativeHeapTrimTest {
   @Test
   void runsOnADaemonThreadUntilInterrupted() throws Exception {
     List<String> log = new ArrayList<>();
+    long before = NativeHeapTrim.periodicTrims;
     Thread t = NativeHeapTrim.start(Duration.ofMillis(20), log::add);
     assertNotNull(t);
     assertEquals("native-heap-trim", t.getName());
     assertTrue(t.isDaemon());
-    Thread.sleep(100);
+    Await.until("three periodic trims", () -> NativeHeapTrim.periodicTrims >= before + 3);
     assertTrue(t.isAlive());
     t.interrupt();
     t.join(5000);

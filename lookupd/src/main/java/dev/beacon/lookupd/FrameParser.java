@@ -22,7 +22,7 @@ final class FrameParser {
 
     void body(byte[] body);
 
-    void error(ProtocolException e);
+    void error(LookupProtocolException e);
   }
 
   static final byte[] MAGIC_V1 = {' ', ' ', 'V', '1'};
@@ -84,7 +84,7 @@ final class FrameParser {
             lineLen = 0;
             handler.command(cmd);
           } else if (lineLen == maxLine) {
-            fail(ProtocolException.fatal(Errors.E_INVALID, Errors.LINE_TOO_LONG + maxLine + " bytes"));
+            fail(LookupProtocolException.fatal(Errors.E_INVALID, Errors.LINE_TOO_LONG + maxLine + " bytes"));
           } else {
             if (lineLen == line.length) {
               line = java.util.Arrays.copyOf(line, Math.min(maxLine, line.length * 2));
@@ -97,7 +97,7 @@ final class FrameParser {
           if (wordLen == 4) {
             int size = ((word[0] & 0xff) << 24) | ((word[1] & 0xff) << 16) | ((word[2] & 0xff) << 8) | (word[3] & 0xff);
             if (size < 0 || size > maxBody) {
-              fail(ProtocolException.fatal(Errors.E_BAD_BODY, Errors.BODY_INVALID_SIZE + size));
+              fail(LookupProtocolException.fatal(Errors.E_BAD_BODY, Errors.BODY_INVALID_SIZE + size));
             } else {
               body = new byte[size];
               bodyLen = 0;
@@ -132,13 +132,13 @@ final class FrameParser {
   /** The peer closed its sending side: a half-read IDENTIFY is an error the peer still gets told about. */
   void end() {
     switch (state) {
-      case BODY_SIZE -> fail(ProtocolException.fatal(Errors.E_BAD_BODY, Errors.BODY_SIZE_READ));
-      case BODY -> fail(ProtocolException.fatal(Errors.E_BAD_BODY, Errors.BODY_READ));
+      case BODY_SIZE -> fail(LookupProtocolException.fatal(Errors.E_BAD_BODY, Errors.BODY_SIZE_READ));
+      case BODY -> fail(LookupProtocolException.fatal(Errors.E_BAD_BODY, Errors.BODY_READ));
       default -> state = State.DEAD; // a partial line is dropped, as bufio.ReadString does at EOF
     }
   }
 
-  private void fail(ProtocolException e) {
+  private void fail(LookupProtocolException e) {
     state = State.DEAD;
     body = null;
     handler.error(e);

@@ -1,7 +1,6 @@
 package dev.beacon.lookupd;
 
 import dev.beacon.common.NsqNames;
-import io.netty.buffer.Unpooled;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -9,9 +8,7 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
-import io.vertx.core.internal.buffer.BufferInternal;
 
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -47,10 +44,7 @@ final class HttpApi implements Handler<HttpServerRequest> {
     }
   }
 
-  private record Route(int index, String path, HttpMethod method, String allow, boolean params, Action action) {}
-
-  /** A cached serialized answer, valid while its version holds and until validUntil (unix ns). */
-  private record Cached(Buffer body, long version, long validUntil) {}
+  private record Route(int counter, String path, HttpMethod method, String allow, boolean params, Action action) {}
 
   static final String VERSION = "1.3.0";
   private static final CharSequence X_NSQ = HttpHeaders.createOptimized("X-Nsq-Content-Type");
@@ -69,23 +63,18 @@ final class HttpApi implements Handler<HttpServerRequest> {
   private final LookupdOptions options;
   private final Map<String, Route> routes = new HashMap<>();
   private final Map<String, Route> routesLower = new HashMap<>();
-  final Metrics metrics;
+  private final Metrics metrics;
   private final Map<String, Buffer> errorBodies = new HashMap<>();
-  private Cached topicsCache;
-  private Cached nodesCache;
+  private final AnswerCache cache = new AnswerCache();
   private final LongPolls longPolls;
 
-  HttpApi(Vertx vertx, RegistrationDb db, LookupdOptions options) {
+  HttpApi(Vertx vertx, RegistrationDb db, LookupdOptions options, Metrics metrics) {
     this.db = db;
     this.options = options;
+    this.metrics = metrics;
     this.longPolls = new LongPolls(vertx, options.maxLookupWaiters(), options.maxLookupWait());
     db.onNodesChanged(() -> longPolls.changed(LongPolls.NODES));
     routes();
-    String[] names = new String[routes.size()];
-    for (Route r : routes.values()) {
-      names[r.index] = r.path;
-    }
-    this.metrics = new Metrics(names);
   }
 
   /** The whole API. Parameters come only from the query string, as in nsqlookupd. */
@@ -116,7 +105,7 @@ final class HttpApi implements Handler<HttpServerRequest> {
   }
 
   private void add(String path, HttpMethod method, String allow, boolean params, Action a) {
-    Route r = new Route(routes.size(), path, method, allow, params, a);
+    Route r = new Route(metrics.route(path), path, method, allow, params, a);
     routes.put(path, r);
     routesLower.put(path.toLowerCase(Locale.ROOT), r);
   }
@@ -141,7 +130,7 @@ final class HttpApi implements Handler<HttpServerRequest> {
       }
       return;
     }
-    metrics.request(route.index);
+    metrics.request(route.counter);
     try {
       route.action.handle(req, route.params ? Query.parse(req.query()) : Map.of());
     } catch (ApiError e) {
@@ -194,16 +183,6 @@ final class HttpApi implements Handler<HttpServerRequest> {
       }
     }
     return b.toString();
-  }
-
-  /**
-   * A cached answer's bytes, off-heap. Netty writes a direct buffer to the socket as it is; a heap
-   * buffer (what Buffer.buffer makes) is first copied into a direct one, on every request. The
-   * memory is the JDK's, freed by the GC once no cache entry and no pending write holds it.
-   */
-  private static Buffer cachedBody(CharSequence json) {
-    byte[] bytes = json.toString().getBytes(StandardCharsets.UTF_8);
-    return BufferInternal.buffer(Unpooled.wrappedBuffer(ByteBuffer.allocateDirect(bytes.length).put(bytes).flip()));
   }
 
   private void fail(HttpServerRequest req, ApiError e) {
@@ -289,8 +268,8 @@ final class HttpApi implements Handler<HttpServerRequest> {
       return;
     }
     long now = db.now();
-    Cached c = (Cached) t.cache;
-    if (c == null || c.version != t.version || now >= c.validUntil) {
+    Buffer body = cache.lookup(topic, t.version, now);
+    if (body == null) {
       List<PeerInfo> producers = new ArrayList<>(t.producers.size());
       long validUntil = db.lookupProducers(t, now, producers);
       StringBuilder sb = new StringBuilder(64 + producers.size() * 160);
@@ -304,10 +283,9 @@ final class HttpApi implements Handler<HttpServerRequest> {
         producer(sb, producers.get(i)).append('}');
       }
       sb.append("]}");
-      c = new Cached(cachedBody(sb), t.version, validUntil);
-      t.cache = c;
+      body = cache.putLookup(topic, sb, t.version, validUntil);
     }
-    json(req, c.body);
+    json(req, body);
   }
 
   /** nsqlookupd's wildcard read: every channel and every topic producer (deduplicated, sorted here). */
@@ -348,14 +326,13 @@ final class HttpApi implements Handler<HttpServerRequest> {
   }
 
   private Buffer topics() {
-    Cached c = topicsCache;
-    if (c == null || c.version != db.topicsVersion()) {
+    Buffer body = cache.topics(db.topicsVersion());
+    if (body == null) {
       StringBuilder sb = new StringBuilder(16 + db.topicRegistrations() * 16).append("{\"topics\":");
       Json.strings(sb, db.topicNames()).append('}');
-      c = new Cached(cachedBody(sb), db.topicsVersion(), Long.MAX_VALUE);
-      topicsCache = c;
+      body = cache.putTopics(sb, db.topicsVersion());
     }
-    return c.body;
+    return body;
   }
 
   private void channels(HttpServerRequest req, Map<String, String> q) throws ApiError {
@@ -403,8 +380,8 @@ final class HttpApi implements Handler<HttpServerRequest> {
 
   private Buffer nodes() {
     long now = db.now();
-    Cached c = nodesCache;
-    if (c == null || c.version != db.nodesVersion() || now >= c.validUntil) {
+    Buffer body = cache.nodes(db.nodesVersion(), now);
+    if (body == null) {
       long validUntil = Long.MAX_VALUE;
       StringBuilder sb = new StringBuilder(256).append("{\"producers\":[");
       boolean first = true;
@@ -432,10 +409,9 @@ final class HttpApi implements Handler<HttpServerRequest> {
         validUntil = Math.min(validUntil, p.lastUpdate + options.inactiveProducerTimeout().toNanos() + 1);
       }
       sb.append("]}");
-      c = new Cached(cachedBody(sb), db.nodesVersion(), validUntil);
-      nodesCache = c;
+      body = cache.putNodes(sb, db.nodesVersion(), validUntil);
     }
-    return c.body;
+    return body;
   }
 
   private Buffer debug() {
@@ -531,6 +507,7 @@ final class HttpApi implements Handler<HttpServerRequest> {
 
   /** Told by the registry that a topic's /lookup answer may have changed. */
   void topicChanged(String topic) {
+    cache.topicChanged(topic);
     longPolls.changed(topic);
   }
 }

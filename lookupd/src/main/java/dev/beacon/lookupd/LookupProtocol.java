@@ -12,7 +12,7 @@ import java.util.Map;
 
 /**
  * The lookup protocol V1 for one nsqd connection: one method per wire verb, each returning the
- * answer's payload or throwing a {@link ProtocolException}. Every nsqlookupd error is fatal: the
+ * answer's payload or throwing a {@link LookupProtocolException}. Every nsqlookupd error is fatal: the
  * connection sends the error frame and closes. The one error of ours that is not, a REGISTER beyond
  * max-registrations-per-peer, sends its frame and reads on. Runs on the verticle's event loop.
  */
@@ -69,7 +69,7 @@ final class LookupProtocol implements FrameParser.Handler {
   @Override
   public void magic(boolean valid) {
     if (!valid) {
-      fail(ProtocolException.fatal(Errors.E_BAD_PROTOCOL, ""));
+      fail(LookupProtocolException.fatal(Errors.E_BAD_PROTOCOL, ""));
     }
   }
 
@@ -80,7 +80,7 @@ final class LookupProtocol implements FrameParser.Handler {
       if (answer != null) {
         wire.send(answer);
       }
-    } catch (ProtocolException e) {
+    } catch (LookupProtocolException e) {
       fail(e);
     }
   }
@@ -89,13 +89,13 @@ final class LookupProtocol implements FrameParser.Handler {
   public void body(byte[] body) {
     try {
       wire.send(IDENTIFY(body));
-    } catch (ProtocolException e) {
+    } catch (LookupProtocolException e) {
       fail(e);
     }
   }
 
   @Override
-  public void error(ProtocolException e) {
+  public void error(LookupProtocolException e) {
     fail(e);
   }
 
@@ -106,7 +106,7 @@ final class LookupProtocol implements FrameParser.Handler {
     }
   }
 
-  private void fail(ProtocolException e) {
+  private void fail(LookupProtocolException e) {
     if (e.fatal) {
       metrics.tcpError();
       if (parser != null) {
@@ -122,7 +122,7 @@ final class LookupProtocol implements FrameParser.Handler {
   // ---- verbs ---------------------------------------------------------------------------------
 
   /** Splits on single spaces (two spaces make an empty parameter, as in nsqlookupd) and dispatches. */
-  byte[] exec(String line) throws ProtocolException {
+  byte[] exec(String line) throws LookupProtocolException {
     String[] params = line.split(" ", -1);
     String verb = params[0];
     switch (verb) {
@@ -143,7 +143,7 @@ final class LookupProtocol implements FrameParser.Handler {
         metrics.command(Metrics.UNREGISTER);
         return UNREGISTER(params);
       }
-      default -> throw ProtocolException.fatal(Errors.E_INVALID, Errors.INVALID_COMMAND + verb);
+      default -> throw LookupProtocolException.fatal(Errors.E_INVALID, Errors.INVALID_COMMAND + verb);
     }
   }
 
@@ -156,21 +156,21 @@ final class LookupProtocol implements FrameParser.Handler {
   }
 
   /** IDENTIFY line: a second one is refused before any body is read; otherwise the body follows. */
-  void IDENTIFY() throws ProtocolException {
+  void IDENTIFY() throws LookupProtocolException {
     if (peer != null) {
-      throw ProtocolException.fatal(Errors.E_INVALID, Errors.IDENTIFY_AGAIN);
+      throw LookupProtocolException.fatal(Errors.E_INVALID, Errors.IDENTIFY_AGAIN);
     }
     parser.expectBody();
   }
 
   /** IDENTIFY body: the peer's JSON; answers with this lookupd's. */
-  byte[] IDENTIFY(byte[] body) throws ProtocolException {
+  byte[] IDENTIFY(byte[] body) throws LookupProtocolException {
     if (peer != null) {
-      throw ProtocolException.fatal(Errors.E_INVALID, Errors.IDENTIFY_AGAIN);
+      throw LookupProtocolException.fatal(Errors.E_INVALID, Errors.IDENTIFY_AGAIN);
     }
     Identify id = Identify.decode(body);
     if (id.broadcastAddress.isEmpty() || id.tcpPort == 0 || id.httpPort == 0 || id.version.isEmpty()) {
-      throw ProtocolException.fatal(Errors.E_BAD_BODY, Errors.BODY_MISSING_FIELDS);
+      throw LookupProtocolException.fatal(Errors.E_BAD_BODY, Errors.BODY_MISSING_FIELDS);
     }
     peer = new PeerInfo(remoteAddress, id.hostname, id.broadcastAddress, id.tcpPort, id.httpPort, id.version,
         id.topologyZone, id.topologyRegion);
@@ -183,39 +183,39 @@ final class LookupProtocol implements FrameParser.Handler {
    * stores nothing and gets a non-fatal error (a repeat adds nothing, so it always passes). Below
    * the limit by 2 or more, the only cost is the comparison.
    */
-  byte[] REGISTER(String[] params) throws ProtocolException {
+  byte[] REGISTER(String[] params) throws LookupProtocolException {
     String channel = topicChannel("REGISTER", params);
     int held = peer.registrations();
     if (held > maxRegistrations - 2 && held + db.newRegistrations(peer, params[1], channel) > maxRegistrations) {
       metrics.registrationRejected();
-      throw ProtocolException.nonFatal(Errors.E_TOO_MANY_REGISTRATIONS, Errors.tooManyRegistrations(maxRegistrations));
+      throw LookupProtocolException.nonFatal(Errors.E_TOO_MANY_REGISTRATIONS, Errors.tooManyRegistrations(maxRegistrations));
     }
     db.register(peer, params[1], channel);
     return OK;
   }
 
   /** UNREGISTER topic [channel]. */
-  byte[] UNREGISTER(String[] params) throws ProtocolException {
+  byte[] UNREGISTER(String[] params) throws LookupProtocolException {
     String channel = topicChannel("UNREGISTER", params);
     db.unregister(peer, params[1], channel);
     return OK;
   }
 
   /** The checks REGISTER and UNREGISTER share, in nsqlookupd's order; returns the channel or null. */
-  private String topicChannel(String verb, String[] params) throws ProtocolException {
+  private String topicChannel(String verb, String[] params) throws LookupProtocolException {
     if (peer == null) {
-      throw ProtocolException.fatal(Errors.E_INVALID, Errors.MUST_IDENTIFY);
+      throw LookupProtocolException.fatal(Errors.E_INVALID, Errors.MUST_IDENTIFY);
     }
     if (params.length < 2) {
-      throw ProtocolException.fatal(Errors.E_INVALID, verb + Errors.INSUFFICIENT_PARAMS);
+      throw LookupProtocolException.fatal(Errors.E_INVALID, verb + Errors.INSUFFICIENT_PARAMS);
     }
     String topic = params[1];
     if (!NsqNames.isValid(topic)) {
-      throw ProtocolException.fatal(Errors.E_BAD_TOPIC, Errors.topicNotValid(verb, topic));
+      throw LookupProtocolException.fatal(Errors.E_BAD_TOPIC, Errors.topicNotValid(verb, topic));
     }
     String channel = params.length >= 3 && !params[2].isEmpty() ? params[2] : null;
     if (channel != null && !NsqNames.isValid(channel)) {
-      throw ProtocolException.fatal(Errors.E_BAD_CHANNEL, Errors.channelNotValid(verb, channel));
+      throw LookupProtocolException.fatal(Errors.E_BAD_CHANNEL, Errors.channelNotValid(verb, channel));
     }
     return channel;
   }
@@ -224,7 +224,7 @@ final class LookupProtocol implements FrameParser.Handler {
   record Identify(String broadcastAddress, String hostname, int tcpPort, int httpPort, String version,
       String topologyZone, String topologyRegion) {
 
-    static Identify decode(byte[] body) throws ProtocolException {
+    static Identify decode(byte[] body) throws LookupProtocolException {
       JsonNode root;
       try {
         root = JSON.readTree(body);
@@ -264,7 +264,7 @@ final class LookupProtocol implements FrameParser.Handler {
       return new Identify(broadcast, hostname, tcp, http, version, zone, region);
     }
 
-    private static String string(JsonNode v, String current) throws ProtocolException {
+    private static String string(JsonNode v, String current) throws LookupProtocolException {
       if (v.isNull()) {
         return current;
       }
@@ -274,7 +274,7 @@ final class LookupProtocol implements FrameParser.Handler {
       return v.textValue();
     }
 
-    private static int integer(JsonNode v, int current) throws ProtocolException {
+    private static int integer(JsonNode v, int current) throws LookupProtocolException {
       if (v.isNull()) {
         return current;
       }
@@ -284,8 +284,8 @@ final class LookupProtocol implements FrameParser.Handler {
       return v.intValue();
     }
 
-    private static ProtocolException decodeError() {
-      return ProtocolException.fatal(Errors.E_BAD_BODY, Errors.BODY_DECODE);
+    private static LookupProtocolException decodeError() {
+      return LookupProtocolException.fatal(Errors.E_BAD_BODY, Errors.BODY_DECODE);
     }
   }
 }

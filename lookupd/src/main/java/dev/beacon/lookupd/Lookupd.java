@@ -1,6 +1,8 @@
 package dev.beacon.lookupd;
 
 import dev.beacon.common.HostPort;
+import dev.beacon.common.Hostname;
+import dev.beacon.common.Log;
 import dev.beacon.common.NettyWarmup;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -18,8 +20,6 @@ import io.vertx.core.net.SocketAddress;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -38,13 +38,11 @@ public final class Lookupd extends VerticleBase {
     return now.getEpochSecond() * 1_000_000_000L + now.getNano();
   };
 
-  /** Unacknowledged reply bytes per connection before we stop reading from it (a peer that does not read). */
-  private static final int WRITE_QUEUE_MAX = 64 * 1024;
-
   private final LookupdOptions options;
   private final LongSupplier clock;
   private RegistrationDb db;
   private HttpApi http;
+  private Metrics metrics;
   private Log log;
   private NetServer tcpServer;
   private HttpServer httpServer;
@@ -61,7 +59,7 @@ public final class Lookupd extends VerticleBase {
   Lookupd(LookupdOptions options, LongSupplier clock) {
     this.options = options;
     this.clock = clock;
-    this.hostname = osHostname(); // here, not in start(): it may touch the file system or DNS
+    this.hostname = Hostname.local(); // here, not in start(): it may touch the file system or DNS
     warmUp();
   }
 
@@ -90,7 +88,7 @@ public final class Lookupd extends VerticleBase {
       public void close() {
       }
     };
-    Metrics metrics = new Metrics(new String[0]);
+    Metrics metrics = new Metrics();
     for (int i = 0; i < 300; i++) {
       LookupProtocol p = new LookupProtocol(db, body, "warm:" + i, discard, metrics, 100);
       FrameParser parser = new FrameParser(p, 256, 1024);
@@ -104,10 +102,11 @@ public final class Lookupd extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    log = new Log(options.logPrefix(), options.logLevel());
+    log = new Log(options.logPrefix(), Log.Level.parse(options.logLevel()));
     db = new RegistrationDb(clock, options.inactiveProducerTimeout().toNanos(), options.tombstoneLifetime().toNanos(),
         topic -> http.topicChanged(topic));
-    http = new HttpApi(vertx, db, options);
+    metrics = new Metrics();
+    http = new HttpApi(vertx, db, options, metrics);
 
     NetServerOptions tcpOptions = new NetServerOptions()
         .setTcpKeepAlive(true)
@@ -211,79 +210,28 @@ public final class Lookupd extends VerticleBase {
     return sb.toString().getBytes(StandardCharsets.UTF_8);
   }
 
-  /** What Go's os.Hostname returns on Linux (the kernel's hostname), else Java's idea of it. */
-  static String osHostname() {
-    try {
-      return Files.readString(Path.of("/proc/sys/kernel/hostname")).strip();
-    } catch (IOException | RuntimeException e) {
-      try {
-        return java.net.InetAddress.getLocalHost().getHostName();
-      } catch (IOException e2) {
-        return "localhost";
-      }
-    }
-  }
-
-  // ---- one TCP connection ------------------------------------------------------------------
+  // ---- the TCP listener ---------------------------------------------------------------------
 
   private void connected(NetSocket socket) {
     String remote = peerId(socket.remoteAddress());
-    boolean quiet = warming;
-    if (!quiet && http.metrics.tcpConnections >= options.maxConnections()) {
+    if (warming) {
+      new TcpConnection(socket, remote, db, identifyAnswer, options, new Metrics(), null);
+      return;
+    }
+    if (metrics.tcpConnections >= options.maxConnections()) {
       refuse(socket, remote);
       return;
     }
-    Metrics metrics = quiet ? new Metrics(new String[0]) : http.metrics;
-    metrics.tcpConnections++;
-    metrics.tcpConnectionsTotal++;
-    if (!quiet) {
-      log.info("TCP: new client(" + remote + ")");
-    }
-    socket.setWriteQueueMaxSize(WRITE_QUEUE_MAX);
-    LookupProtocol protocol = new LookupProtocol(db, identifyAnswer, remote, new LookupProtocol.Wire() {
-      @Override
-      public void send(byte[] payload) {
-        socket.write(frame(payload));
-        if (socket.writeQueueFull()) {
-          socket.pause();
-          socket.drainHandler(v -> socket.resume());
-        }
-      }
-
-      @Override
-      public void close() {
-        socket.end();
-      }
-    }, metrics, options.maxRegistrationsPerPeer());
-    FrameParser parser = new FrameParser(protocol, options.maxLineSize(), options.maxIdentifySize());
-    protocol.parser(parser);
-    socket.handler(parser::feed);
-    // End of input (a half-close, or EOF): report a half-read IDENTIFY, then close as nsqlookupd does.
-    Runnable inputEnded = () -> {
-      parser.end();
-      socket.end();
-    };
-    if (!HalfClose.enable(socket, inputEnded)) {
-      socket.endHandler(v -> parser.end());
-    }
-    socket.exceptionHandler(e -> log.debug("client(" + remote + "): " + e.getMessage()));
-    socket.closeHandler(v -> {
-      metrics.tcpConnections--;
-      PeerInfo peer = protocol.peer();
-      protocol.closed();
-      if (!quiet) {
-        log.info("CLIENT(" + remote + "): closing" + (peer == null ? "" : ", removed its registrations"));
-      }
-    });
+    new TcpConnection(socket, remote, db, identifyAnswer, options, metrics, log);
   }
 
   private static final long REFUSAL_LOG_INTERVAL_NANOS = 10_000_000_000L;
   private long lastRefusalLog = System.nanoTime() - REFUSAL_LOG_INTERVAL_NANOS;
   private long refusedSinceLog;
 
-  /** A connection beyond max-connections: one framed E_TOO_MANY_CONNECTIONS, then close. Nothing it sends is read. */
+  /** A connection beyond max-connections: counted, logged at most once per interval, refused. */
   private void refuse(NetSocket socket, String remote) {
-    http.metrics.rejectedTcpConnections++;
+    metrics.rejectedTcpConnections++;
     // A flood of refused connections must not become a flood of log lines: at most one line per
     // REFUSAL_LOG_INTERVAL, saying how many were refused since the last one (all are in /metrics).
     long now = System.nanoTime();
@@ -295,23 +243,13 @@ public final class Lookupd extends VerticleBase {
     } else {
       refusedSinceLog++;
     }
-    String error = new ProtocolException(Errors.E_TOO_MANY_CONNECTIONS, Errors.tooManyConnections(options.maxConnections()),
-        true).wire();
-    socket.handler(ignored -> { });
-    socket.write(frame(error.getBytes(StandardCharsets.ISO_8859_1)));
-    socket.end();
-  }
-
-  /** One answer frame: 4-byte big-endian length, then the payload. */
-  private static Buffer frame(byte[] payload) {
-    return Buffer.buffer(4 + payload.length).appendInt(payload.length).appendBytes(payload);
+    TcpConnection.refuse(socket, options.maxConnections());
   }
 
   // ---- one HTTP connection -----------------------------------------------------------------
 
   /** Counts HTTP connections; one beyond max-http-connections is closed before any request on it is read. */
   private void httpConnected(HttpConnection conn) {
-    Metrics metrics = http.metrics;
     if (metrics.httpConnections >= options.maxHttpConnections()) {
       metrics.rejectedHttpConnections++;
       log.debug("HTTP: refused connection(" + conn.remoteAddress() + "): " + options.maxHttpConnections()

@@ -3,6 +3,7 @@ package dev.beacon.lookupd;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import dev.beacon.common.HostPort;
+import dev.beacon.common.Log;
 
 import java.time.Duration;
 import java.util.Locale;
@@ -65,9 +66,7 @@ public record LookupdOptions(
     if (o.maxLookupWaiters < 0) {
       throw new IllegalArgumentException("max-lookup-waiters must not be negative");
     }
-    if (!Log.LEVELS.contains(o.logLevel)) {
-      throw new IllegalArgumentException("log-level must be one of " + Log.LEVELS + ", not '" + o.logLevel + "'");
-    }
+    Log.Level.parse(o.logLevel);
     return o;
   }
 

@@ -1,6 +1,7 @@
 package dev.beacon.lookupd;
 
 import dev.beacon.common.CommandLine;
+import dev.beacon.common.ExitCodes;
 import dev.beacon.common.NativeHeapTrim;
 import dev.beacon.common.NettyWarmup;
 import dev.beacon.common.SpinningTransport;
@@ -27,7 +28,7 @@ public final class Main {
       options = LookupdOptions.from(((CommandLine.Run) result).config());
     } catch (RuntimeException e) {
       System.err.println("lookupd: bad configuration: " + e.getMessage());
-      System.exit(1);
+      System.exit(ExitCodes.BAD_SETTING);
       return;
     }
     Vertx vertx = Vertx.builder().withTransport(SpinningTransport.of(options.eventLoopSpin())).build();
@@ -37,7 +38,7 @@ public final class Main {
     } catch (Exception e) {
       System.err.println("lookupd: " + e.getMessage());
       vertx.close();
-      System.exit(1);
+      System.exit(ExitCodes.START_FAILURE);
       return;
     }
     NativeHeapTrim.start(options.nativeTrimInterval(), msg -> System.err.println("lookupd: " + msg));

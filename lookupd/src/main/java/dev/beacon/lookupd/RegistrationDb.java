@@ -30,9 +30,8 @@ final class RegistrationDb {
     /** Producers of the topic registration by peer id, sorted. */
     final TreeMap<String, Producer> producers = new TreeMap<>();
     final TreeMap<String, Channel> channels = new TreeMap<>();
+    /** Moves (from the one global sequence) whenever this topic's /lookup answer may change. */
     long version;
-    /** Opaque slot for the HTTP layer's serialized /lookup answer; it goes away with the topic. */
-    Object cache;
 
     Topic(String name) {
       this.name = name;
@@ -499,7 +498,6 @@ final class RegistrationDb {
 
   private void changed(Topic topic) {
     topic.version = ++sequence;
-    topic.cache = null;
     topicChanged.accept(topic.name);
   }
 

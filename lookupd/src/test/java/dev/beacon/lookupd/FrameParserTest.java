@@ -39,7 +39,7 @@ class FrameParserTest {
     }
 
     @Override
-    public void error(ProtocolException e) {
+    public void error(LookupProtocolException e) {
       events.add("error " + e.wire());
     }
   }

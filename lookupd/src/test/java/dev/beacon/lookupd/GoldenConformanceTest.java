@@ -1,5 +1,7 @@
 package dev.beacon.lookupd;
 
+import dev.beacon.common.Hostname;
+import dev.beacon.testkit.Await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -31,8 +33,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
- * Replays the transcripts captured from real nsqlookupd/nsqd v1.3.0 (src/test/resources/golden,
- * a copy of shared/golden/lookupd) against lookupd and compares status, the headers that matter
+ * Replays the transcripts captured from real nsqlookupd/nsqd v1.3.0 (src/test/resources/golden)
+ * against lookupd and compares status, the headers that matter
  * and bodies as JSON (list order aside). Addresses, ports and the host name that necessarily
  * differ between the capture and this run are mapped; nothing else is.
  */
@@ -107,7 +109,7 @@ class GoldenConformanceTest {
   /** The IDENTIFY answer of the capture, with this lookupd's host name and ports. */
   private static String identifyAnswer(String golden, LookupdFixture f) throws IOException {
     ObjectNode o = (ObjectNode) JSON.readTree(golden);
-    o.put("hostname", Lookupd.osHostname());
+    o.put("hostname", Hostname.local());
     o.put("tcp_port", f.tcpPort());
     o.put("http_port", f.lookupd.httpPort());
     return o.toString();
@@ -162,7 +164,7 @@ class GoldenConformanceTest {
     if (g.accept != null) {
       b.header("Accept", g.accept);
     }
-    HttpResponse<String> r = f.http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> r = f.http().send(b.build(), HttpResponse.BodyHandlers.ofString());
     assertEquals(g.status, r.statusCode(), name + ": status");
     for (String h : List.of("content-type", "x-nsq-content-type", "allow")) {
       assertEquals(g.headers.get(h), r.headers().firstValue(h).orElse(null), name + ": header " + h);
@@ -174,19 +176,11 @@ class GoldenConformanceTest {
   }
 
   /** Same as check, but polls until it holds (after a disconnect, which lookupd learns about asynchronously). */
-  private void eventually(LookupdFixture f, String name) throws Exception {
-    long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-    while (true) {
-      try {
-        check(f, name);
-        return;
-      } catch (AssertionError e) {
-        if (System.nanoTime() > deadline) {
-          throw e;
-        }
-        java.util.concurrent.locks.LockSupport.parkNanos(20_000_000L);
-      }
-    }
+  private void eventually(LookupdFixture f, String name) {
+    Await.until(name + " as recorded", Duration.ofSeconds(5), () -> {
+      check(f, name);
+      return true;
+    });
   }
 
   // ---- the tests ------------------------------------------------------------------------------
@@ -306,20 +300,13 @@ class GoldenConformanceTest {
         int status = Integer.parseInt(rest.substring(0, 3));
         String body = mapped(rest.substring(4));
         String target = parts[1];
-        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-        while (true) {
+        String step = title + " " + line;
+        Await.until(step, Duration.ofSeconds(5), () -> {
           HttpResponse<String> r = f.get(target);
-          try {
-            assertEquals(status, r.statusCode(), title + " " + line);
-            assertSameBody(body, r.body(), title + " " + line);
-            break;
-          } catch (AssertionError e) {
-            if (System.nanoTime() > deadline) {
-              throw e;
-            }
-            java.util.concurrent.locks.LockSupport.parkNanos(20_000_000L);
-          }
-        }
+          assertEquals(status, r.statusCode(), step);
+          assertSameBody(body, r.body(), step);
+          return true;
+        });
       }
     }
     if (peer != null) {
@@ -334,7 +321,7 @@ class GoldenConformanceTest {
     String golden = resource("v1-tcp-default-broadcast.txt");
     String text = golden.substring(golden.indexOf("IDENTIFY reply text: ") + 21).trim();
     try (LookupdFixture f = new LookupdFixture(Map.of("broadcast-address", "")); TestPeer p = f.connect()) {
-      String expected = text.replace("\"broadcast_address\":\"vm\"", "\"broadcast_address\":\"" + Lookupd.osHostname() + "\"");
+      String expected = text.replace("\"broadcast_address\":\"vm\"", "\"broadcast_address\":\"" + Hostname.local() + "\"");
       assertSameBody(identifyAnswer(expected, f), p.identify(), "default broadcast address");
     }
   }

@@ -41,7 +41,7 @@ class LookupProtocolTest {
   @BeforeEach
   void setUp() {
     db = new RegistrationDb(() -> LookupdFixture.T0, 300_000_000_000L, 45_000_000_000L, t -> { });
-    protocol = protocol("127.0.0.1:999", new Metrics(new String[0]), 100_000);
+    protocol = protocol("127.0.0.1:999", new Metrics(), 100_000);
     protocol.parser(new FrameParser(protocol, 1024, 1024));
   }
 
@@ -49,12 +49,12 @@ class LookupProtocolTest {
     return s.getBytes(StandardCharsets.UTF_8);
   }
 
-  private void identify() throws ProtocolException {
+  private void identify() throws LookupProtocolException {
     protocol.IDENTIFY(json(TestPeer.IDENTIFY_BODY));
   }
 
   private static String error(Executable e) {
-    ProtocolException pe = assertThrows(ProtocolException.class, e::run);
+    LookupProtocolException pe = assertThrows(LookupProtocolException.class, e::run);
     assertTrue(pe.fatal, "every lookup protocol error is fatal");
     return pe.wire();
   }
@@ -159,7 +159,7 @@ class LookupProtocolTest {
 
   @Test
   void registerBeyondTheLimitIsRefusedWithoutClosingAndStoresNothing() throws Exception {
-    Metrics metrics = new Metrics(new String[0]);
+    Metrics metrics = new Metrics();
     LookupProtocol limited = protocol("127.0.0.1:998", metrics, 3);
     FrameParser parser = new FrameParser(limited, 1024, 1024);
     limited.parser(parser);

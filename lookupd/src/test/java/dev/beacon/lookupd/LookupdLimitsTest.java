@@ -70,7 +70,7 @@ class LookupdLimitsTest {
       assertEquals(200, f.get("/lookup?topic=t").statusCode(), "a's registration is still there");
 
       b.close();
-      String closed = f.pollGet("/metrics", m -> m.contains("lookupd_tcp_connections 1\n"));
+      String closed = f.awaitGet("/metrics", m -> m.contains("lookupd_tcp_connections 1\n"));
       expectLine(closed, "lookupd_tcp_connections 1");
       try (TestPeer c = f.connect()) {
         assertEquals("OK", c.command("PING"), "after a close a new connection is accepted");

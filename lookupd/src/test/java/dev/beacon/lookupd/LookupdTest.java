@@ -1,5 +1,6 @@
 package dev.beacon.lookupd;
 
+import dev.beacon.common.Hostname;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.AfterEach;
@@ -64,7 +65,7 @@ class LookupdTest {
     try (TestPeer p = f.connect()) {
       JsonNode a = json(p.identify());
       assertEquals("127.0.0.1", a.get("broadcast_address").asText());
-      assertEquals(Lookupd.osHostname(), a.get("hostname").asText());
+      assertEquals(Hostname.local(), a.get("hostname").asText());
       assertEquals(f.tcpPort(), a.get("tcp_port").asInt());
       assertEquals(f.lookupd.httpPort(), a.get("http_port").asInt());
       assertEquals("1.3.0", a.get("version").asText());
@@ -192,7 +193,7 @@ class LookupdTest {
       p.command("REGISTER gone#ephemeral");
       assertJson("{\"topics\":[\"gone#ephemeral\",\"t\"]}", f.get("/topics"));
     }
-    assertEquals("{\"topics\":[\"t\"]}", f.pollGet("/topics", b -> b.equals("{\"topics\":[\"t\"]}")));
+    assertEquals("{\"topics\":[\"t\"]}", f.awaitGet("/topics", b -> b.equals("{\"topics\":[\"t\"]}")));
     assertJson("{\"channels\":[\"c\"],\"producers\":[]}", f.get("/lookup?topic=t"));
     assertJson("{\"producers\":[]}", f.get("/nodes"));
   }
@@ -208,8 +209,8 @@ class LookupdTest {
       long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
       assertTrue(ms >= 250, "closed after " + ms + " ms");
       assertEquals("{\"channels\":[],\"producers\":[]}",
-          quick.pollGet("/lookup?topic=t", b -> b.contains("\"producers\":[]")));
-      assertEquals("{\"producers\":[]}", quick.pollGet("/nodes", b -> b.equals("{\"producers\":[]}")));
+          quick.awaitGet("/lookup?topic=t", b -> b.contains("\"producers\":[]")));
+      assertEquals("{\"producers\":[]}", quick.awaitGet("/nodes", b -> b.equals("{\"producers\":[]}")));
     }
   }
 
@@ -221,7 +222,7 @@ class LookupdTest {
       long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(2000);
       while (System.nanoTime() < end) {
         assertEquals("OK", p.command("PING"));
-        java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
+        p.expectNothing(Duration.ofMillis(100)); // the pace of the PINGs; the connection stays open and quiet between them
       }
       assertEquals("OK", p.command("PING"));
     }
@@ -273,7 +274,7 @@ class LookupdTest {
       s.getOutputStream().write("  V1".getBytes(StandardCharsets.US_ASCII));
       s.getOutputStream().write(TestPeer.identifyBytes(TestPeer.IDENTIFY_BODY));
       s.getOutputStream().write("REGISTER t\n".getBytes(StandardCharsets.US_ASCII));
-      JsonNode p = json(v6.pollGet("/lookup?topic=t", b -> b.contains("remote_address"))).get("producers").get(0);
+      JsonNode p = json(v6.awaitGet("/lookup?topic=t", b -> b.contains("remote_address"))).get("producers").get(0);
       assertEquals("[::1]:" + s.getLocalPort(), p.get("remote_address").asText());
     }
   }
@@ -464,7 +465,7 @@ class LookupdTest {
   // ---- long-poll /lookup (push discovery) ----------------------------------------------------
 
   private CompletableFuture<HttpResponse<String>> getAsync(String pathAndQuery) {
-    return f.http.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + f.lookupd.httpPort() + pathAndQuery))
+    return f.http().sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + f.lookupd.httpPort() + pathAndQuery))
         .timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString());
   }
 
@@ -474,7 +475,7 @@ class LookupdTest {
 
   private void awaitWaiters(int n) throws Exception {
     String want = "lookupd_lookup_waiters " + n + "\n";
-    assertTrue(f.pollGet("/metrics", b -> b.contains(want)).contains(want), "waiters never reached " + n);
+    assertTrue(f.awaitGet("/metrics", b -> b.contains(want)).contains(want), "waiters never reached " + n);
   }
 
   @Test
@@ -540,10 +541,10 @@ class LookupdTest {
   @Test
   void longPollWaitersAreBounded() throws Exception {
     try (LookupdFixture small = new LookupdFixture(Map.of("max-lookup-waiters", 1))) {
-      CompletableFuture<HttpResponse<String>> parked = small.http.sendAsync(HttpRequest.newBuilder(
+      CompletableFuture<HttpResponse<String>> parked = small.http().sendAsync(HttpRequest.newBuilder(
           URI.create("http://127.0.0.1:" + small.lookupd.httpPort() + "/lookup?topic=x&wait=10s&version=0")).build(),
           HttpResponse.BodyHandlers.ofString());
-      assertTrue(small.pollGet("/metrics", b -> b.contains("lookupd_lookup_waiters 1\n")).contains("lookupd_lookup_waiters 1\n"));
+      assertTrue(small.awaitGet("/metrics", b -> b.contains("lookupd_lookup_waiters 1\n")).contains("lookupd_lookup_waiters 1\n"));
       HttpResponse<String> r = small.get("/lookup?topic=x&wait=10s&version=0");
       assertEquals(503, r.statusCode());
       assertEquals("{\"message\":\"TOO_MANY_WAITERS\"}", r.body());
@@ -601,10 +602,10 @@ class LookupdTest {
   void nodesAndLookupLongPollsShareTheWaiterBound() throws Exception {
     try (LookupdFixture small = new LookupdFixture(Map.of("max-lookup-waiters", 1))) {
       String v = small.get("/nodes").headers().firstValue("x-lookupd-version").orElseThrow();
-      CompletableFuture<HttpResponse<String>> parked = small.http.sendAsync(HttpRequest.newBuilder(
+      CompletableFuture<HttpResponse<String>> parked = small.http().sendAsync(HttpRequest.newBuilder(
           URI.create("http://127.0.0.1:" + small.lookupd.httpPort() + "/nodes?wait=10s&version=" + v)).build(),
           HttpResponse.BodyHandlers.ofString());
-      assertTrue(small.pollGet("/metrics", b -> b.contains("lookupd_lookup_waiters 1\n")).contains("lookupd_lookup_waiters 1\n"));
+      assertTrue(small.awaitGet("/metrics", b -> b.contains("lookupd_lookup_waiters 1\n")).contains("lookupd_lookup_waiters 1\n"));
       assertEquals(503, small.get("/lookup?topic=x&wait=10s&version=0").statusCode());
       assertEquals(503, small.get("/nodes?wait=10s&version=" + v).statusCode());
       try (TestPeer p = small.connect()) {

@@ -1,56 +1,39 @@
 package dev.beacon.lookupd;
 
+import dev.beacon.common.ExitCodes;
+import dev.beacon.testkit.JarProcess;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
+import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The packaged jar, as users run it (failsafe, after package). */
 @Timeout(60)
 class MainProcessIT {
   private static final Path JAR = Path.of("target", "lookupd.jar");
+  private static final List<String> JVM = List.of("-Xmx64m");
+  private static final Duration WAIT = Duration.ofSeconds(30);
+  private static final Pattern READY = Pattern.compile("^lookupd: ready, tcp 127\\.0\\.0\\.1:(\\d+) http 127\\.0\\.0\\.1:(\\d+)$");
 
-  private static Process start(String... args) throws IOException {
-    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx64m",
-        "-jar", JAR.toString()));
-    cmd.addAll(List.of(args));
-    return new ProcessBuilder(cmd).redirectErrorStream(false).start();
-  }
-
-  private static String run(Process p) throws Exception {
-    if (!p.waitFor(30, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      throw new AssertionError("process did not exit");
-    }
-    return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8)
-        + new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+  private static JarProcess start(String... args) throws Exception {
+    return JarProcess.start(JAR, JVM, List.of(args));
   }
 
   @Test
   void readyLineThenServesThenHelpAndVersion() throws Exception {
-    assertTrue(Files.exists(JAR), "run after package");
-    Process p = start("--tcp-address=127.0.0.1:0", "--http-address", "127.0.0.1:0", "--broadcast-address=127.0.0.1");
-    try {
-      BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-      String ready = out.readLine();
-      Matcher m = Pattern.compile("lookupd: ready, tcp 127\\.0\\.0\\.1:(\\d+) http 127\\.0\\.0\\.1:(\\d+)").matcher(ready);
-      assertTrue(m.matches(), ready);
-      try (TestPeer peer = TestPeer.connect(Integer.parseInt(m.group(1)))) {
+    try (JarProcess p = start("--tcp-address=127.0.0.1:0", "--http-address", "127.0.0.1:0", "--broadcast-address=127.0.0.1")) {
+      p.awaitReady(READY, WAIT);
+      assertTrue(p.stdoutLines().get(0).matches(READY.pattern()), "the ready line is the first line: " + p.stdout());
+      try (TestPeer peer = TestPeer.connect(p.port(0))) {
         // nsqd drops a lookupd that takes over 1 s to answer; a fresh JVM must not (it took 0.9-1.5 s before warm-up).
         long start = System.nanoTime();
         peer.identify();
@@ -58,34 +41,42 @@ class MainProcessIT {
         assertTrue(ms < 1000, "first IDENTIFY answered after " + ms + " ms");
         assertEquals("OK", peer.command("PING"));
       }
-    } finally {
-      p.destroy();
-      p.waitFor(10, TimeUnit.SECONDS);
+      p.stop(WAIT);
     }
-    Process help = start("--help");
-    String text = run(help);
-    assertEquals(0, help.exitValue());
-    assertTrue(text.contains("--tombstone-lifetime (default \"45s\")"), text);
-    Process version = start("--version");
-    assertTrue(run(version).startsWith("lookupd v"));
-    assertEquals(0, version.exitValue());
+    try (JarProcess help = start("--help")) {
+      assertEquals(ExitCodes.OK, help.awaitExit(WAIT));
+      assertTrue(help.stdout().contains("--tombstone-lifetime (default \"45s\")"), help.stdout());
+    }
+    try (JarProcess version = start("--version")) {
+      assertEquals(ExitCodes.OK, version.awaitExit(WAIT));
+      assertTrue(version.stdout().startsWith("lookupd v"), version.stdout());
+    }
   }
 
   @Test
   void bindFailureExitsNonZeroWithOneClearLine() throws Exception {
-    try (ServerSocket taken = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      Process p = start("--tcp-address=127.0.0.1:" + taken.getLocalPort(), "--http-address=127.0.0.1:0");
-      String text = run(p).strip();
-      assertNotEquals(0, p.exitValue());
-      assertEquals("lookupd: listen 127.0.0.1:" + taken.getLocalPort() + " failed: Address already in use", text);
+    try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+         JarProcess p = start("--tcp-address=127.0.0.1:" + taken.getLocalPort(), "--http-address=127.0.0.1:0")) {
+      assertEquals(ExitCodes.START_FAILURE, p.awaitExit(WAIT));
+      assertEquals("", p.stdout());
+      assertEquals("lookupd: listen 127.0.0.1:" + taken.getLocalPort() + " failed: Address already in use\n", p.stderr());
     }
   }
 
   @Test
-  void unknownFlagExitsNonZero() throws Exception {
-    Process p = start("--no-such-flag=1");
-    String text = run(p);
-    assertNotEquals(0, p.exitValue());
-    assertTrue(text.contains("unknown flag --no-such-flag"), text);
+  void unknownFlagIsAUsageError() throws Exception {
+    try (JarProcess p = start("--no-such-flag=1")) {
+      assertEquals(ExitCodes.USAGE, p.awaitExit(WAIT));
+      assertTrue(p.stderr().contains("unknown flag --no-such-flag"), p.stderr());
+    }
+  }
+
+  @Test
+  void aBadSettingExitsWithTheBadSettingCode() throws Exception {
+    try (JarProcess p = start("--log-level=loud", "--tcp-address=127.0.0.1:0", "--http-address=127.0.0.1:0")) {
+      assertEquals(ExitCodes.BAD_SETTING, p.awaitExit(WAIT));
+      assertEquals("lookupd: bad configuration: log-level must be one of [debug, info, warn, error, fatal], not 'loud'\n",
+          p.stderr());
+    }
   }
 }

@@ -13,16 +13,19 @@ import java.time.Duration;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
-/** A blocking raw-TCP peer for the lookup protocol, in the test thread (nats test.go / nsq mustConnectLookupd style). */
-final class TestPeer implements AutoCloseable {
-  static final String IDENTIFY_BODY =
+/**
+ * A blocking raw-TCP peer of the lookup protocol (what nsqd says to lookupd), run on the test thread.
+ * Get one from {@link LookupdFixture#connect()} or {@link #connect(int)}.
+ */
+public final class TestPeer implements AutoCloseable {
+  public static final String IDENTIFY_BODY =
       "{\"broadcast_address\":\"127.0.0.1\",\"tcp_port\":5150,\"http_port\":5151,\"version\":\"1.3.0\",\"hostname\":\"probe-host\"}";
 
-  final Socket socket;
+  public final Socket socket;
   private final DataInputStream in;
   private final OutputStream out;
 
-  TestPeer(int port) throws IOException {
+  public TestPeer(int port) throws IOException {
     socket = new Socket("127.0.0.1", port);
     socket.setSoTimeout(5000);
     in = new DataInputStream(socket.getInputStream());
@@ -30,27 +33,27 @@ final class TestPeer implements AutoCloseable {
   }
 
   /** Connects and sends the magic. */
-  static TestPeer connect(int port) throws IOException {
+  public static TestPeer connect(int port) throws IOException {
     TestPeer p = new TestPeer(port);
     p.send("  V1");
     return p;
   }
 
   /** The id lookupd gives this peer (its remote address as lookupd sees it). */
-  String id() {
+  public String id() {
     return "127.0.0.1:" + socket.getLocalPort();
   }
 
-  void send(byte[] b) throws IOException {
+  public void send(byte[] b) throws IOException {
     out.write(b);
     out.flush();
   }
 
-  void send(String s) throws IOException {
+  public void send(String s) throws IOException {
     send(s.getBytes(StandardCharsets.ISO_8859_1));
   }
 
-  static byte[] identifyBytes(String json) {
+  public static byte[] identifyBytes(String json) {
     byte[] body = json.getBytes(StandardCharsets.UTF_8);
     ByteArrayOutputStream b = new ByteArrayOutputStream();
     b.writeBytes("IDENTIFY\n".getBytes(StandardCharsets.US_ASCII));
@@ -63,23 +66,23 @@ final class TestPeer implements AutoCloseable {
   }
 
   /** IDENTIFY with the given JSON; returns the answer. */
-  String identify(String json) throws IOException {
+  public String identify(String json) throws IOException {
     send(identifyBytes(json));
     return readFrame();
   }
 
-  String identify() throws IOException {
+  public String identify() throws IOException {
     return identify(IDENTIFY_BODY);
   }
 
   /** Sends "line\n" and returns the answer frame. */
-  String command(String line) throws IOException {
+  public String command(String line) throws IOException {
     send(line + "\n");
     return readFrame();
   }
 
   /** Reads one frame: 4-byte big-endian length, payload. */
-  String readFrame() throws IOException {
+  public String readFrame() throws IOException {
     int n = in.readInt();
     byte[] b = new byte[n];
     in.readFully(b);
@@ -87,7 +90,7 @@ final class TestPeer implements AutoCloseable {
   }
 
   /** The server closes within the socket timeout, with nothing more sent. */
-  void expectClosed() throws IOException {
+  public void expectClosed() throws IOException {
     try {
       int b = in.read();
       assertEquals(-1, b, "expected the server to close the connection");
@@ -99,7 +102,7 @@ final class TestPeer implements AutoCloseable {
   }
 
   /** Nothing arrives within d and the connection stays open. */
-  void expectNothing(Duration d) throws IOException {
+  public void expectNothing(Duration d) throws IOException {
     socket.setSoTimeout((int) d.toMillis());
     try {
       int b = in.read();
@@ -111,7 +114,7 @@ final class TestPeer implements AutoCloseable {
     }
   }
 
-  InputStream input() {
+  public InputStream input() {
     return in;
   }
 
