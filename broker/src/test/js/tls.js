@@ -1,7 +1,8 @@
 // TLS check for nats.js, run by NatsTlsClientsIT: node tls.js PORT CA [CERT KEY] connects over TLS
 // (verifying the server against CA, presenting CERT/KEY when given), does a publish/subscribe round
 // trip and a request, and prints "PASS tls"; node tls.js PORT plain connects without TLS and prints
-// "ERROR <message>" with the error nats.js reports.
+// "ERROR <message>" with the error nats.js reports. With TLS_FIRST=1 in the environment the client
+// starts TLS before reading INFO (tls.handshakeFirst, for a server with handshake-first).
 const { connect, StringCodec } = require("nats");
 
 async function main() {
@@ -19,6 +20,9 @@ async function main() {
     }
   }
   const tls = { caFile: ca };
+  if (process.env.TLS_FIRST === "1") {
+    tls.handshakeFirst = true;
+  }
   if (cert) {
     tls.certFile = cert;
     tls.keyFile = key;

@@ -201,12 +201,19 @@ class NatsTlsClientsIT {
   }
 
   @Test
-  void jnatsTlsFirstAgainstHandshakeFirst() throws Exception {
+  void jnatsAndJsTlsFirstAgainstHandshakeFirst() throws Exception {
     try (RunningBroker b = RunningBroker.start(CERTS.clientTls() + "broker.tls-handshake-first=true\n");
          Connection c = Nats.connect(Options.builder().server("tls://127.0.0.1:" + b.port())
              .sslContext(TestCerts.sslContext(null, null, CERTS.ca)).tlsFirst()
              .connectionTimeout(Duration.ofSeconds(3)).maxReconnects(0).build())) {
       roundTrip(c);
+      String js = js(Map.of("TLS_FIRST", "1"), b.port(), CERTS.ca.toString());
+      expectPass(js);
+      // Without handshakeFirst nats.js waits for an INFO in clear text that never comes.
+      String waiting = js(Map.of(), b.port(), CERTS.ca.toString());
+      if (waiting != null) {
+        assertTrue(waiting.startsWith("FAIL "), waiting);
+      }
     }
   }
 
@@ -228,13 +235,19 @@ class NatsTlsClientsIT {
 
   /** Runs the nats.js program; null when node or the npm packages are missing. */
   private static String js(int port, String... args) throws Exception {
+    return js(Map.of(), port, args);
+  }
+
+  private static String js(Map<String, String> env, int port, String... args) throws Exception {
     if (!Files.isDirectory(JS_DIR.resolve("node_modules/nats"))) {
       return null;
     }
     List<String> cmd = new ArrayList<>(List.of("node", "tls.js", String.valueOf(port)));
     cmd.addAll(List.of(args));
     try {
-      return run(new ProcessBuilder(cmd).directory(JS_DIR.toFile()));
+      ProcessBuilder pb = new ProcessBuilder(cmd).directory(JS_DIR.toFile());
+      pb.environment().putAll(env);
+      return run(pb);
     } catch (IOException e) {
       return null; // no node
     }
