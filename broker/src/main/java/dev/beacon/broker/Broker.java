@@ -116,6 +116,10 @@ public final class Broker extends VerticleBase {
   }
 
   private Future<?> listenAll() {
+    if (options.httpTls() != null && !options.discovery().lookupdTcpAddresses().isEmpty()) {
+      BrokerLog.LOG.warn("monitoring speaks HTTPS only (http-tls-cert): brokers that find peers through lookupd"
+          + " read their /varz over plain HTTP, so they cannot dial this broker (it still dials them)");
+    }
     if (options.clustered()) {
       routeServer = vertx.createNetServer(netOptions(options.cluster()));
       routeServer.connectHandler(routes::accept);
