@@ -1,6 +1,7 @@
 package dev.beacon.lookupd;
 
 import dev.beacon.common.NsqNames;
+import dev.beacon.lookupd.console.Console;
 import io.netty.buffer.Unpooled;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
@@ -74,6 +75,7 @@ final class HttpApi implements Handler<HttpServerRequest> {
   private Cached topicsCache;
   private Cached nodesCache;
   private final LongPolls longPolls;
+  private final Console console;
 
   HttpApi(Vertx vertx, RegistrationDb db, LookupdOptions options) {
     this.db = db;
@@ -86,6 +88,7 @@ final class HttpApi implements Handler<HttpServerRequest> {
       names[r.index] = r.path;
     }
     this.metrics = new Metrics(names);
+    this.console = new Console(vertx, new ConsoleRegistry(db, options, metrics));
   }
 
   /** The whole API. Parameters come only from the query string, as in nsqlookupd. */
@@ -127,6 +130,9 @@ final class HttpApi implements Handler<HttpServerRequest> {
   public void handle(HttpServerRequest req) {
     String path = req.path();
     Route route = routes.get(path);
+    if (route == null && console.handle(req)) {
+      return;
+    }
     if (route == null) {
       redirectOrNotFound(req, path);
       return;
