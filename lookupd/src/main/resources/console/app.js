@@ -489,9 +489,9 @@ function renderBroker(b, key, connz) {
 
   out.push(h('h2', {}, `Subscriptions (${num(b.subscriptions_total)})`));
   out.push(b.subscriptions.length ? h('table', { id: 'subs' },
-    h('thead', {}, h('tr', {}, ['subject', 'queue group', 'sid', 'cid', 'delivered'].map(t => h('th', {}, t)))),
+    h('thead', {}, h('tr', {}, ['subject', 'queue group', 'sid', 'client (cid)', 'delivered'].map(t => h('th', {}, t)))),
     h('tbody', {}, b.subscriptions.map(x => h('tr', {}, h('td', {}, x.subject), h('td', {}, x.qgroup || ''),
-      h('td', {}, x.sid || ''), h('td', { class: 'num' }, x.cid === undefined ? 'route' : x.cid), h('td', { class: 'num' }, num(x.msgs))))))
+      h('td', {}, x.sid || ''), h('td', { class: 'num' }, x.sid ? x.cid : 'from a route'), h('td', { class: 'num' }, num(x.msgs))))))
     : h('p', { class: 'muted' }, 'No subscription.'));
   if (b.subscriptions.length < b.subscriptions_total) out.push(h('p', { class: 'muted' }, `First ${b.subscriptions.length} shown.`));
 

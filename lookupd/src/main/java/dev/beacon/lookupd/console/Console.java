@@ -471,7 +471,7 @@ public final class Console {
     TreeMap<String, TreeMap<String, long[]>> bySubject = new TreeMap<>();
     for (int i = 0; i < list.size(); i++) {
       if (list.getValue(i) instanceof JsonObject s && s.getValue("subject") instanceof String subject
-          && (q.isEmpty() || subject.contains(q))) {
+          && NodeMonitor.local(s) && (q.isEmpty() || subject.contains(q))) {
         String queue = s.getValue("qgroup") instanceof String qg ? qg : "";
         long[] c = bySubject.computeIfAbsent(subject, k -> new TreeMap<>()).computeIfAbsent(queue, k -> new long[2]);
         c[0]++;

@@ -377,7 +377,7 @@ final class NodeMonitor {
     JsonArray list = n.subsz == null ? null : n.subsz.getJsonArray("subscriptions_list");
     if (list != null) {
       for (int i = 0; i < list.size(); i++) {
-        if (list.getValue(i) instanceof JsonObject s && s.getValue("subject") instanceof String subject) {
+        if (list.getValue(i) instanceof JsonObject s && s.getValue("subject") instanceof String subject && local(s)) {
           String q = s.getValue("qgroup") instanceof String qg ? qg : "";
           subs.merge(subject + '\u0000' + q, num(s, "msgs"), Long::sum);
         }
@@ -430,6 +430,14 @@ final class NodeMonitor {
     n.topicCounts = rates(n, counts, n.topicCounts, n.topicRates);
     f.ok();
     return Future.succeededFuture();
+  }
+
+  /**
+   * Whether a /subsz entry is a subscription of one of the broker's own clients: those carry the
+   * client's sid; what the broker learned from its routes (the other brokers' subscribers) does not.
+   */
+  static boolean local(JsonObject sub) {
+    return sub.getValue("sid") instanceof String sid && !sid.isEmpty();
   }
 
   static long num(JsonObject o, String key) {
