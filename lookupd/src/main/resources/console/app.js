@@ -12,6 +12,7 @@ const state = {
   lastOk: 0,
   history: {},       // node key -> [[t, inMsgs/s, outMsgs/s, inBytes/s, outBytes/s], ...]
   historySince: 0,
+  clockOffset: 0,    // lookupd's clock minus the browser's
   overview: null,
   connz: { offset: 0, limit: 50, sort: 'cid', state: 'open' },
   timer: null,
@@ -132,16 +133,33 @@ function mergeHistory(hist) {
       if (!list.length || sample[0] > list[list.length - 1][0]) list.push(sample);
       state.historySince = Math.max(state.historySince, sample[0]);
     }
-    const cut = Date.now() - CHART_WINDOW_MS;
+    const cut = serverNow() - CHART_WINDOW_MS;
     while (list.length && list[0][0] < cut) list.shift();
   }
 }
 
-/** A polyline of one series over the chart window; max is the top of the y axis. */
+/** The time span a chart shows: its samples' own span, at least MIN_SPAN_MS, at most CHART_WINDOW_MS. */
+const MIN_SPAN_MS = 30 * 1000;
+function span(samples) {
+  const first = samples.length ? samples[0][0] : serverNow();
+  return Math.min(CHART_WINDOW_MS, Math.max(MIN_SPAN_MS, serverNow() - first));
+}
+
+/** lookupd's clock (the samples' timestamps are lookupd's), from the offset seen in the last answer. */
+function serverNow() {
+  return Date.now() + state.clockOffset;
+}
+
+function spanText(ms) {
+  return ms >= 60000 ? Math.round(ms / 60000) + ' min' : Math.round(ms / 1000) + ' s';
+}
+
+/** A polyline of one series over the chart's span; max is the top of the y axis. */
 function series(samples, idx, w, hgt, max, cls) {
-  const now = Date.now();
+  const now = serverNow();
+  const width = span(samples);
   const pts = samples.map(sm => {
-    const x = w - ((now - sm[0]) / CHART_WINDOW_MS) * w;
+    const x = w - ((now - sm[0]) / width) * w;
     const y = hgt - 1 - (max > 0 ? (sm[idx] / max) * (hgt - 2) : 0);
     return x.toFixed(1) + ',' + y.toFixed(1);
   });
@@ -153,8 +171,8 @@ function sparkline(key) {
   const w = 120, hgt = 26;
   const max = Math.max(1, ...samples.map(x => Math.max(x[1], x[2])));
   return s('svg', { class: 'spark', width: w, height: hgt, viewBox: `0 0 ${w} ${hgt}`, role: 'img',
-    'aria-label': 'messages per second in and out, last 5 minutes' },
-    s('title', { text: 'msgs/s in (blue) and out (orange), last 5 min; peak ' + rate(max) }),
+    'aria-label': 'messages per second in and out, recent minutes' },
+    s('title', { text: `msgs/s in (blue) and out (orange), last ${spanText(span(samples))}; peak ${rate(max)}` }),
     series(samples, 1, w, hgt, max, 'in'), series(samples, 2, w, hgt, max, 'out'));
 }
 
@@ -165,7 +183,7 @@ function chart(samples, inIdx, outIdx, fmt, label) {
     s('svg', { class: 'chart', width: w, height: hgt + 16, viewBox: `0 0 ${w} ${hgt + 16}`, role: 'img', 'aria-label': label },
       s('line', { class: 'axis', x1: 0, y1: hgt, x2: w, y2: hgt }),
       s('text', { x: pad, y: 12, text: fmt(max) }),
-      s('text', { x: pad, y: hgt + 13, text: '-5 min' }),
+      s('text', { x: pad, y: hgt + 13, text: '-' + spanText(span(samples)) }),
       s('text', { x: w - 30, y: hgt + 13, text: 'now' }),
       series(samples, inIdx, w, hgt, max, 'in'), series(samples, outIdx, w, hgt, max, 'out')),
     h('figcaption', {}, label + ': ', h('span', { class: 'legend-in' }, 'in'), ' / ', h('span', { class: 'legend-out' }, 'out')));
@@ -232,6 +250,7 @@ async function refresh() {
     if (seq !== state.seq || r !== current) return;
     const ov = r.name === 'overview' ? results[0] : results[results.length - 1];
     state.overview = ov;
+    state.clockOffset = ov.now - Date.now();
     mergeHistory(ov.history);
     problems(ov);
     redraw(() => view.render(results[0], r.param, view.extra ? results[1] : null));
@@ -313,7 +332,7 @@ function renderOverview(ov) {
   out.push(h('h2', {}, `Brokers (${brokers.length})`));
   out.push(brokers.length ? h('table', { id: 'brokers' },
     h('thead', {}, h('tr', {}, ['name', 'address', 'version', 'status', 'uptime', 'conns', 'routes', 'subs',
-      'msgs in', 'msgs out', 'bytes in', 'bytes out', 'slow', 'memory', 'last 5 min', ''].map(t => h('th', {}, t)))),
+      'msgs in', 'msgs out', 'bytes in', 'bytes out', 'slow', 'memory', 'msgs/s recently', ''].map(t => h('th', {}, t)))),
     h('tbody', {}, brokers.map(n => h('tr', { class: n.unhealthy ? 'bad' : (n.status === 'ldm' ? 'warn' : null), 'data-key': n.key, 'data-name': n.name || '' },
       h('td', {}, nodeLink(n)), h('td', {}, n.key), h('td', {}, n.version), h('td', {}, pill(statusOf(n)),
         n.error ? h('div', { class: 'err' }, n.error) : null),
@@ -327,7 +346,7 @@ function renderOverview(ov) {
   out.push(h('h2', {}, `nsqd nodes (${nsqd.length})`));
   out.push(nsqd.length ? h('table', { id: 'nsqds' },
     h('thead', {}, h('tr', {}, ['host', 'address', 'version', 'status', 'uptime', 'conns', 'depth', 'msgs in', 'msgs out',
-      'bytes in', 'memory', 'topics', 'last 5 min'].map(t => h('th', {}, t)))),
+      'bytes in', 'memory', 'topics', 'msgs/s recently'].map(t => h('th', {}, t)))),
     h('tbody', {}, nsqd.map(n => h('tr', { class: n.unhealthy ? 'bad' : null, 'data-key': n.key },
       h('td', {}, n.name || n.hostname), h('td', {}, n.key), h('td', {}, n.version),
       h('td', {}, pill(statusOf(n)), n.error ? h('div', { class: 'err' }, n.error) : null), h('td', {}, n.uptime || ''),
@@ -442,9 +461,10 @@ function renderSubjects(data) {
   data.truncated ? h('p', { class: 'err' }, 'More match: narrow the search.') : null];
 }
 
-const CONNZ_COLUMNS = [
-  ['cid', 'cid'], ['ip', null], ['name', null], ['lang', null], ['uptime', 'start'], ['idle', 'idle'], ['subs', 'subs'],
-  ['pending', 'pending'], ['msgs in', 'msgs_from'], ['msgs out', 'msgs_to'], ['bytes in', 'bytes_from'], ['bytes out', 'bytes_to'],
+const CONNZ_COLUMNS = [  // label, /connz sort key (null: not sortable), numeric
+  ['cid', 'cid', true], ['address', null], ['name', null], ['lang', null], ['uptime', 'start'], ['idle', 'idle'],
+  ['subs', 'subs', true], ['pending', 'pending', true], ['msgs in', 'msgs_from', true], ['msgs out', 'msgs_to', true],
+  ['bytes in', 'bytes_from', true], ['bytes out', 'bytes_to', true],
 ];
 
 function renderBroker(b, key, connz) {
@@ -476,7 +496,7 @@ function renderBroker(b, key, connz) {
       h('label', {}, ' show ', h('select', { 'data-fid': 'state', onchange: e => { c.state = e.target.value; c.offset = 0; refreshSoon(); } },
         ['open', 'closed', 'any'].map(x => h('option', { value: x, selected: x === c.state ? true : null }, x))))));
     out.push(h('table', { id: 'connz' },
-      h('thead', {}, h('tr', {}, CONNZ_COLUMNS.map(([label, sort]) => h('th', { class: 'num' }, sort
+      h('thead', {}, h('tr', {}, CONNZ_COLUMNS.map(([label, sort, numeric]) => h('th', { class: numeric ? 'num' : null }, sort
         ? h('button', { type: 'button', class: 'sort', 'data-fid': 'sort-' + sort, 'aria-sort': c.sort === sort ? 'descending' : null,
           title: 'sort by ' + label, onclick: () => { c.sort = sort; c.offset = 0; refreshSoon(); } }, label + (c.sort === sort ? ' ▾' : ''))
         : label)))),

@@ -48,6 +48,7 @@ class ConsoleBrowserIT {
   private TestCluster cluster;
   private WebDriver driver;
   private String base;
+  private final AtomicBoolean publishing = new AtomicBoolean(true);
 
   @BeforeEach
   void start() throws Exception {
@@ -74,6 +75,7 @@ class ConsoleBrowserIT {
 
   @AfterEach
   void stop() throws Exception {
+    publishing.set(false);
     if (driver != null) {
       driver.quit();
     }
@@ -161,7 +163,6 @@ class ConsoleBrowserIT {
     }
 
     // Publishing on b1 raises its rate in the page within a few seconds.
-    AtomicBoolean publishing = new AtomicBoolean(true);
     Connection pub = cluster.connect("b1");
     Thread publisher = new Thread(() -> {
       byte[] payload = "x".repeat(100).getBytes(StandardCharsets.UTF_8);
@@ -171,22 +172,18 @@ class ConsoleBrowserIT {
         java.util.concurrent.locks.LockSupport.parkNanos(2_000_000);
       }
     }, "publisher");
+    publisher.setDaemon(true);
     publisher.start();
     long p0 = System.nanoTime();
-    try {
-      double shown = until("b1's msgs-in rate above 0", Duration.ofSeconds(8), d -> rateOf("b1") > 0 ? rateOf("b1") : null);
-      long ms = (System.nanoTime() - p0) / 1_000_000;
-      System.out.println("ConsoleBrowserIT: b1's rate showed " + shown + " msgs/s after " + ms + " ms");
-      until("a chart line for b1", Duration.ofSeconds(5), d -> !all("#brokers tr[data-name='b1'] svg.spark polyline.in")
-          .get(0).getAttribute("points").isEmpty());
-      screenshot("overview");
-    } finally {
-      publishing.set(false);
-      publisher.join(5000);
-    }
+    double shown = until("b1's msgs-in rate above 0", Duration.ofSeconds(8), d -> rateOf("b1") > 0 ? rateOf("b1") : null);
+    long ms = (System.nanoTime() - p0) / 1_000_000;
+    System.out.println("ConsoleBrowserIT: b1's rate showed " + shown + " msgs/s after " + ms + " ms");
+    until("a chart line for b1", Duration.ofSeconds(5), d -> !all("#brokers tr[data-name='b1'] svg.spark polyline.in")
+        .get(0).getAttribute("points").isEmpty());
 
-    // Mesh: three nodes, three edges.
-    view("#/mesh", "#mesh-graph");
+    // Mesh: three nodes, three edges; reached with the keyboard (key 2).
+    driver.findElement(By.tagName("body")).sendKeys("2");
+    until("the mesh view after key 2", Duration.ofSeconds(10), d -> !all("#mesh-graph").isEmpty());
     until("3 nodes and 3 route edges", Duration.ofSeconds(10), d -> all("#mesh-graph g.node").size() == 3
         && all("#mesh-graph line.edge.up").size() == 3);
     assertEquals(0, all("#mesh-graph line.edge.missing").size());
@@ -233,6 +230,11 @@ class ConsoleBrowserIT {
     until("connections sorted by msgs in", Duration.ofSeconds(5),
         d -> !all("#connz button[data-fid='sort-msgs_from'][aria-sort]").isEmpty());
     screenshot("broker");
+    view("#/overview", "#brokers");
+    until("b1's rate still shown", Duration.ofSeconds(5), d -> rateOf("b1") > 0);
+    screenshot("overview");
+    publishing.set(false);
+    publisher.join(5000);
 
     // Stopping a broker turns it red and removes its edges.
     String b3 = key("b3");

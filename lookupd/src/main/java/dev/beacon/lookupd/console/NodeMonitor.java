@@ -194,6 +194,7 @@ final class NodeMonitor {
       n.registered = true;
       n.lastRegisteredMillis = now;
     }
+    unmonitored += Math.max(0, registry.self().nodes() - reg.size()); // beyond maxNodes, not even listed
     for (Iterator<Node> it = nodes.values().iterator(); it.hasNext(); ) {
       Node n = it.next();
       if (!seen.contains(n.key)) {
