@@ -1,5 +1,7 @@
 package dev.beacon.broker.cluster;
 
+import dev.beacon.broker.Broker;
+import dev.beacon.broker.BrokerOptions;
 import dev.beacon.lookupd.Lookupd;
 import io.nats.client.Connection;
 import org.junit.jupiter.api.AfterEach;
@@ -26,7 +28,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 
@@ -46,6 +51,7 @@ class ConsoleBrowserIT {
   private static final Path SHOTS = Path.of("target", "console-screenshots");
 
   private TestCluster cluster;
+  private final Map<String, String> deployments = new HashMap<>();
   private WebDriver driver;
   private String base;
   private final AtomicBoolean publishing = new AtomicBoolean(true);
@@ -58,7 +64,7 @@ class ConsoleBrowserIT {
     cluster = new TestCluster();
     Lookupd l = cluster.startLookupd("l1", "127.0.0.1:0", "127.0.0.1:0");
     for (String b : List.of("b1", "b2", "b3")) {
-      cluster.startBroker(b, cluster.lookupdTcp("l1"));
+      startBroker(b, cluster.lookupdTcp("l1"));
     }
     TestCluster.await("a full mesh of 3 brokers", Duration.ofSeconds(20), cluster::fullMesh);
     base = "http://127.0.0.1:" + l.httpPort() + "/console/";
@@ -71,6 +77,24 @@ class ConsoleBrowserIT {
             "--window-size=1440,1000", "--no-first-run", "--disable-extensions", "--disable-background-networking");
     driver = new ChromeDriver(service, options);
     driver.manage().timeouts().pageLoadTimeout(Duration.ofSeconds(20));
+  }
+
+  /**
+   * A broker as TestCluster starts one, plus what the lame duck action needs: monitoring actions on
+   * and a short lame duck mode.
+   */
+  private void startBroker(String name, String lookupdTcp) throws Exception {
+    Broker b = new Broker(BrokerOptions.of("broker.listen = \"127.0.0.1:0\"\nbroker.http = \"127.0.0.1:0\"\n"
+        + "broker.cluster = \"127.0.0.1:0\"\nbroker.name = \"" + name + "\"\nbroker.broadcast-address = \"127.0.0.1\"\n"
+        + "broker.lookupd-tcp-address = [\"" + lookupdTcp + "\"]\n" + TestCluster.BROKER_CONFIG
+        + "broker.monitoring-actions = true\nbroker.lame-duck-duration = 2s\nbroker.lame-duck-grace-period = 500ms\n"));
+    deployments.put(name, cluster.vertx.deployVerticle(b).await(10, TimeUnit.SECONDS));
+    cluster.brokers.put(name, b);
+  }
+
+  private void stopBroker(String name) throws Exception {
+    cluster.vertx.undeploy(deployments.remove(name)).await(10, TimeUnit.SECONDS);
+    cluster.brokers.remove(name);
   }
 
   @AfterEach
@@ -238,7 +262,7 @@ class ConsoleBrowserIT {
 
     // Stopping a broker turns it red and removes its edges.
     String b3 = key("b3");
-    cluster.stop("b3");
+    stopBroker("b3");
     view("#/overview", "#brokers");
     until("b3 red at the top of the overview", Duration.ofSeconds(10), d -> {
       List<WebElement> rows = all("#brokers tbody tr");
@@ -253,5 +277,19 @@ class ConsoleBrowserIT {
             && all("#mesh-graph line[data-a='" + b3 + "'], #mesh-graph line[data-b='" + b3 + "']").isEmpty()
             && all("#mesh-graph line.edge.up").size() == 1);
     screenshot("mesh-broker-down");
+
+    // Lame duck mode from the page: b2 is told through its monitoring port, leaves, and is shown so.
+    String b2Key = key("b2");
+    view("#/overview", "#brokers");
+    click("b2's lame duck button", "#brokers tr[data-name='b2'] button[data-action='lameduck']");
+    until("the confirmation dialog", Duration.ofSeconds(5), d -> driver.findElement(By.id("confirm")).isDisplayed());
+    click("the dialog's confirm button", "#confirm-ok");
+    until("b2 in lame duck mode or gone, in red or amber", Duration.ofSeconds(10), d -> {
+      List<WebElement> row = all("#brokers tr[data-key='" + b2Key + "']");
+      return !row.isEmpty() && row.get(0).getAttribute("class") != null
+          && (row.get(0).getAttribute("class").contains("bad") || row.get(0).getAttribute("class").contains("warn"));
+    });
+    TestCluster.await("b2 undeployed after its lame duck mode", Duration.ofSeconds(10),
+        () -> !cluster.vertx.deploymentIDs().contains(deployments.get("b2")));
   }
 }
