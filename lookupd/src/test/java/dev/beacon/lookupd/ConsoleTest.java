@@ -59,12 +59,14 @@ class ConsoleTest {
     final Map<String, Supplier<String>> answers = new ConcurrentHashMap<>();
     final Map<String, AtomicInteger> hits = new ConcurrentHashMap<>();
     final List<String> posts = new CopyOnWriteArrayList<>();
+    final List<String> uris = new CopyOnWriteArrayList<>();
 
     FakeNode() throws IOException {
       server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 16);
       server.createContext("/", ex -> {
         String path = ex.getRequestURI().getPath();
         hits.computeIfAbsent(path, k -> new AtomicInteger()).incrementAndGet();
+        uris.add(ex.getRequestURI().toString());
         if (ex.getRequestMethod().equals("POST")) {
           posts.add(path + " " + ex.getRequestHeaders().getFirst("X-Beacon-Confirm"));
         }
@@ -280,6 +282,20 @@ class ConsoleTest {
     long periods = (System.nanoTime() - t0) / 1_000_000_000L + 1;
     int fetched = b.hits("/varz") - before;
     assertTrue(fetched <= periods, "20 requests within " + periods + " cache period(s) fetched /varz " + fetched + " times");
+  }
+
+  @Test
+  void subscriptionListsAreFetchedOnlyWhileAPageShowsThem() throws Exception {
+    FakeNode b = broker("b1", "ID1", List.of(), "[{\"subject\":\"orders\",\"sid\":\"1\",\"msgs\":5,\"cid\":1}]");
+    register(b.port(), "host1", "orders");
+    apiUntil("overview", o -> node(o, "127.0.0.1:" + b.port()) != null
+        && "up".equals(node(o, "127.0.0.1:" + b.port()).getString("status")));
+    assertTrue(b.uris.contains("/subsz"), b.uris.toString());
+    assertFalse(b.uris.stream().anyMatch(u -> u.startsWith("/subsz?subs=1")), "the overview asked for the list: " + b.uris);
+    // The first subjects request refreshes at once with the lists, whatever the cache period.
+    JsonArray subjects = api("subjects").getJsonArray("subjects");
+    assertEquals(1, subjects.getJsonObject(0).getJsonArray("brokers").size(), subjects.encode());
+    assertTrue(b.uris.stream().anyMatch(u -> u.startsWith("/subsz?subs=1&limit=")), b.uris.toString());
   }
 
   @Test

@@ -131,7 +131,7 @@ public final class Console {
         case "mesh" -> monitor.current().onComplete(ar -> send(req, mesh()));
         case "subjects" -> {
           String q = req.getParam("q", "");
-          monitor.current().onComplete(ar -> send(req, subjects(q)));
+          monitor.current(true).onComplete(ar -> send(req, subjects(q)));
         }
         case "broker" -> broker(req);
         case "connz" -> connz(req);
@@ -551,7 +551,7 @@ public final class Console {
 
   private void broker(HttpServerRequest req) {
     String key = req.getParam("node");
-    monitor.current().onComplete(ar -> {
+    monitor.current(true).onComplete(ar -> {
       NodeMonitor.Node n = key == null ? null : monitor.node(key);
       if (n == null) {
         error(req, 404, "unknown node " + key);

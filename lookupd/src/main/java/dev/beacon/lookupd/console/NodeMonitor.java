@@ -71,6 +71,7 @@ final class NodeMonitor {
     JsonObject stats;
     private long sampleNanos;
     private long prevSampleNanos;
+    private long subsSampleNanos;
     private long[] counters;
     final double[] rates = new double[4];
     final ArrayDeque<double[]> history = new ArrayDeque<>();
@@ -114,6 +115,11 @@ final class NodeMonitor {
   private long refreshedAt;
   private long refreshStartedAt = Long.MIN_VALUE / 2;
   private Future<Void> inFlight;
+  private boolean inFlightSubs;
+  private boolean lastSubs;
+  private long subsWantedAt = Long.MIN_VALUE / 2;
+  /** How long after a page asked for subscription lists they are still fetched. */
+  static final long SUBS_DEMAND_MILLIS = 15_000;
   /** Registered nodes over maxNodes at the last refresh (listed by lookupd, not monitored). */
   int unmonitored;
 
@@ -156,23 +162,39 @@ final class NodeMonitor {
    * timeout plus a little.
    */
   Future<Void> current() {
+    return current(false);
+  }
+
+  /**
+   * As {@link #current()}; with subs, the picture includes the brokers' subscription lists. Those
+   * cost a broker a walk over all its subscriptions, so they are fetched only while a page that
+   * shows them (subjects, a broker page) has asked within {@link #SUBS_DEMAND_MILLIS}; the first
+   * such request refreshes at once rather than waiting for the cache period.
+   */
+  Future<Void> current(boolean subs) {
     long now = System.currentTimeMillis();
-    if (inFlight != null) {
-      return inFlight;
+    if (subs) {
+      subsWantedAt = now;
     }
-    if (now - refreshStartedAt < settings.cacheMillis) {
+    if (inFlight != null) {
+      return subs && !inFlightSubs ? inFlight.transform(ar -> current(true)) : inFlight;
+    }
+    if (now - refreshStartedAt < settings.cacheMillis && (!subs || lastSubs)) {
       return Future.succeededFuture();
     }
     refreshStartedAt = now;
-    Future<Void> f = refresh();
+    boolean withSubs = now - subsWantedAt < SUBS_DEMAND_MILLIS;
+    Future<Void> f = refresh(withSubs);
     if (!f.isComplete()) {
       inFlight = f;
+      inFlightSubs = withSubs;
       f.onComplete(ar -> inFlight = null);
     }
+    lastSubs = withSubs;
     return f;
   }
 
-  private Future<Void> refresh() {
+  private Future<Void> refresh(boolean withSubs) {
     long now = System.currentTimeMillis();
     List<Registry.Node> reg = registry.nodes(settings.maxNodes);
     Set<String> seen = new HashSet<>();
@@ -206,7 +228,7 @@ final class NodeMonitor {
     }
     List<Future<Void>> all = new ArrayList<>(nodes.size());
     for (Node n : nodes.values()) {
-      all.add(fetch(n));
+      all.add(fetch(n, withSubs));
     }
     return Future.all(all).<Void>mapEmpty().onComplete(ar -> refreshedAt = System.currentTimeMillis());
   }
@@ -315,7 +337,8 @@ final class NodeMonitor {
     return result.future();
   }
 
-  private Future<Void> fetch(Node n) {
+  private Future<Void> fetch(Node n, boolean withSubs) {
+    String subsz = withSubs ? "/subsz?subs=1&limit=" + settings.maxSubs : "/subsz";
     Fetch f = new Fetch(n);
     if (!n.registered && n.reg == null) {
       f.fail("not registered");
@@ -323,14 +346,13 @@ final class NodeMonitor {
     }
     Future<?> work = switch (n.kind) {
       case "nsqd" -> f.get("/stats?format=json").compose(a -> nsqd(f, a));
-      case "broker", "nats-server" -> Future.all(f.get("/varz"), f.get("/routez"),
-              f.get("/subsz?subs=1&limit=" + settings.maxSubs))
+      case "broker", "nats-server" -> Future.all(f.get("/varz"), f.get("/routez"), f.get(subsz))
           .compose(all -> broker(f, all.resultAt(0), all.resultAt(1), all.resultAt(2)));
       default -> f.get("/varz").compose(a -> {
         if (a.status == 404) {
           return f.get("/stats?format=json").compose(s -> nsqd(f, s));
         }
-        return Future.all(f.get("/routez"), f.get("/subsz?subs=1&limit=" + settings.maxSubs))
+        return Future.all(f.get("/routez"), f.get(subsz))
             .compose(all -> broker(f, a, all.resultAt(0), all.resultAt(1)));
       });
     };
@@ -384,7 +406,16 @@ final class NodeMonitor {
         }
       }
     }
-    n.subCounts = rates(n, subs, n.subCounts, n.subRates);
+    if (list != null) {
+      long t = System.nanoTime();
+      double secs = n.subsSampleNanos == 0 ? 0 : (t - n.subsSampleNanos) / 1e9;
+      n.subsSampleNanos = t;
+      n.subCounts = rates(secs, subs, n.subCounts, n.subRates);
+    } else {
+      n.subsSampleNanos = 0; // the next list starts the rates afresh
+      n.subCounts = Map.of();
+      n.subRates.clear();
+    }
     f.ok();
     return Future.succeededFuture();
   }
@@ -428,7 +459,8 @@ final class NodeMonitor {
       }
     }
     sample(n, new long[] {inMsgs, outMsgs, inBytes, 0});
-    n.topicCounts = rates(n, counts, n.topicCounts, n.topicRates);
+    n.topicCounts = rates(n.prevSampleNanos == 0 ? 0 : (n.sampleNanos - n.prevSampleNanos) / 1e9, counts,
+        n.topicCounts, n.topicRates);
     f.ok();
     return Future.succeededFuture();
   }
@@ -464,10 +496,9 @@ final class NodeMonitor {
     n.sampleNanos = t;
   }
 
-  /** Per-key rates between the previous counts and these (uses the sample interval just taken). */
-  private static Map<String, Long> rates(Node n, Map<String, Long> now, Map<String, Long> before, Map<String, Double> out) {
+  /** Per-key rates between the previous counts and these, taken secs apart (0: no rate yet). */
+  private static Map<String, Long> rates(double secs, Map<String, Long> now, Map<String, Long> before, Map<String, Double> out) {
     out.clear();
-    double secs = n.prevSampleNanos == 0 ? 0 : (n.sampleNanos - n.prevSampleNanos) / 1e9;
     for (Map.Entry<String, Long> e : now.entrySet()) {
       Long b = before.get(e.getKey());
       double r = 0;
