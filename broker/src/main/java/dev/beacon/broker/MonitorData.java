@@ -48,7 +48,7 @@ final class MonitorData {
         o.maxPayload(),
         o.maxPending(),
         o.maxSubscriptions(),
-        new Varz.Cluster(o.clusterName(), broker.advertisedHost(), broker.clusterPort(), broker.routes.peerUrls(),
+        new Varz.Cluster(o.clusterName(), broker.advertisedHost(), Math.max(0, broker.clusterPort()), broker.routes.peerUrls(),
             o.routeTls() != null ? Boolean.TRUE : null, o.routeTls() != null ? o.routeTls().verify() : null),
         o.tlsTimeout().toMillis() / 1000.0,
         Instant.ofEpochMilli(st.start).toString(),

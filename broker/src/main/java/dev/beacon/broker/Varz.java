@@ -83,7 +83,7 @@ record Varz(
       @JsonProperty("name") String name,
       /** Route host other brokers dial (broadcast-address, else the listen host, else the hostname). */
       @JsonProperty("addr") String addr,
-      /** Bound route port. */
+      /** Bound route port; 0 when the broker is not clustered (no route listener). */
       @JsonProperty("cluster_port") int clusterPort,
       @JsonProperty("urls") List<String> urls,
       /** Route TLS on (route-tls-cert), else absent. */

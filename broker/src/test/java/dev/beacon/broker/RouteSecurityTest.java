@@ -198,6 +198,10 @@ class RouteSecurityTest {
         Discovery.NONE);
     vertx.deployVerticle(alone).await(10, TimeUnit.SECONDS);
     assertEquals(-1, alone.clusterPort());
+    java.net.http.HttpResponse<String> varz = java.net.http.HttpClient.newHttpClient().send(
+        java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + alone.httpPort() + "/varz")).build(),
+        java.net.http.HttpResponse.BodyHandlers.ofString());
+    assertEquals(0, dev.beacon.broker.Json.MAPPER.readTree(varz.body()).path("cluster").path("cluster_port").asInt(-1));
     assertTrue(BrokerOptions.of("broker.routes=[\"127.0.0.1:1\"]").clustered());
     assertTrue(BrokerOptions.of("broker.lookupd-tcp-address=[\"127.0.0.1:1\"]").clustered());
     assertTrue(BrokerOptions.of("broker.cluster=\"0.0.0.0:6222\"").clustered());
