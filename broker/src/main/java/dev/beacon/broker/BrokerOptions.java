@@ -24,6 +24,8 @@ public record BrokerOptions(
     String clusterName,
     String broadcastAddress,
     List<HostPort> routes,
+    /** user:pass given in a static route URL (nats-route://user:pass@host:port), by route address. */
+    Map<HostPort, String> routeUrlCredentials,
     int maxControlLine,
     int maxPayload,
     int maxConnections,
@@ -61,8 +63,14 @@ public record BrokerOptions(
     config.checkValid(ConfigFactory.defaultReference(), "broker");
     Config b = config.getConfig("broker");
     List<HostPort> routes = new ArrayList<>();
+    Map<HostPort, String> routeUrlCredentials = new LinkedHashMap<>();
     for (String r : b.getStringList("routes")) {
-      routes.add(routeAddress(r));
+      HostPort hp = routeAddress(r);
+      routes.add(hp);
+      String userInfo = routeUserInfo(r);
+      if (userInfo != null) {
+        routeUrlCredentials.put(hp, userInfo);
+      }
     }
     Map<String, String> users = new LinkedHashMap<>();
     for (Config u : b.getConfigList("auth.users")) {
@@ -108,6 +116,7 @@ public record BrokerOptions(
         b.getString("cluster-name"),
         b.getString("broadcast-address"),
         List.copyOf(routes),
+        Map.copyOf(routeUrlCredentials),
         maxControlLine,
         (int) maxPayload,
         b.getInt("max-connections"),
@@ -161,6 +170,22 @@ public record BrokerOptions(
   }
 
   /** "nats-route://[user:pass@]host:port[/]" or "host:port". */
+  /** The "user:pass" of a route URL (URL-decoded), or null when it has none. */
+  static String routeUserInfo(String url) {
+    int scheme = url.indexOf("://");
+    String s = scheme >= 0 ? url.substring(scheme + 3) : url;
+    int at = s.lastIndexOf('@');
+    if (at < 0) {
+      return null;
+    }
+    String info = s.substring(0, at);
+    int colon = info.indexOf(':');
+    java.nio.charset.Charset utf8 = java.nio.charset.StandardCharsets.UTF_8;
+    return colon < 0 ? java.net.URLDecoder.decode(info, utf8) + ":"
+        : java.net.URLDecoder.decode(info.substring(0, colon), utf8) + ":"
+            + java.net.URLDecoder.decode(info.substring(colon + 1), utf8);
+  }
+
   static HostPort routeAddress(String url) {
     String s = url;
     int scheme = s.indexOf("://");

@@ -80,7 +80,7 @@ final class RouteConnection extends Conn {
 
   private void sendHandshake() {
     if (solicited) {
-      send(Frames.connect(broker.routes.routeConnect()));
+      send(Frames.connect(broker.routes.routeConnect(peer == null ? null : peer.addr)));
     }
     send(Frames.info(broker.routes.routeInfo()));
   }

@@ -369,9 +369,21 @@ final class Routes {
         null, null, o.clusterName(), List.of(broker.clientUrl()), broker.lameDuck() ? Boolean.TRUE : null);
   }
 
-  RouteConnect routeConnect() {
+  /**
+   * The CONNECT for a route dialled to {@code addr}: credentials from that route's URL when it had
+   * some, else route-user/route-password (nats-server's order).
+   */
+  RouteConnect routeConnect(HostPort addr) {
     BrokerOptions o = broker.options();
-    return RouteConnect.of(broker.serverId(), o.clusterName(), o.routeUser(), o.routePassword(), o.routeTls() != null);
+    String userInfo = addr == null ? null : o.routeUrlCredentials().get(addr);
+    String user = o.routeUser();
+    String pass = o.routePassword();
+    if (userInfo != null) {
+      int colon = userInfo.indexOf(':');
+      user = userInfo.substring(0, colon);
+      pass = userInfo.substring(colon + 1);
+    }
+    return RouteConnect.of(broker.serverId(), o.clusterName(), user, pass, o.routeTls() != null);
   }
 
 }

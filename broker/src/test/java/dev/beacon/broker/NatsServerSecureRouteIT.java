@@ -102,6 +102,18 @@ class NatsServerSecureRouteIT {
     }
   }
 
+  /** Credentials in the route URL (nats-route://user:pass@host:port) are sent instead of route-user's, as nats-server. */
+  @Test
+  void brokerDialsWithTheCredentialsOfTheRouteUrl() throws Exception {
+    int clusterPort = FreePorts.one();
+    try (NatsServerProcess ns = new NatsServerProcess(clusterConfig(clusterPort, "s3cret", ""), false);
+         RunningBroker b = RunningBroker.start(TestCerts.routeTls(CERTS.serverCert, CERTS.serverKey, CERTS.ca)
+             + "broker.routes=[\"nats-route://cluster:s3cret@127.0.0.1:" + clusterPort + "\"]\n")) {
+      b.await(Duration.ofSeconds(15), () -> b.broker.routes.count() == 1);
+      bothWays(b, ns);
+    }
+  }
+
   @Test
   void wrongPasswordGetsNoRouteEitherWay() throws Exception {
     int clusterPort = FreePorts.one();
