@@ -12,7 +12,11 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
 import io.vertx.core.net.NetSocket;
@@ -68,6 +72,10 @@ public final class Broker extends VerticleBase {
   private long now = System.currentTimeMillis();
 
   private Context context;
+  /** Built once at start from the tls-* and route-tls-* settings; null without TLS. */
+  private SslContext clientTls;
+  private SslContext routeServerTls;
+  private SslContext routeClientTls;
   private NetServer clientServer;
   private String clientListeners;
   private int clientPort = -1;
@@ -104,9 +112,11 @@ public final class Broker extends VerticleBase {
   public Future<?> start() {
     context = vertx.getOrCreateContext();
     // Class loading, JFR registration and the hostname lookup block: a worker does them first.
+    // Reading certificate files blocks too.
     return vertx.executeBlocking(() -> {
       Warmup.run();
       hostname = Hostname.local();
+      loadTls();
       return advertiseHost();
     }).compose(host -> {
       advertiseHost = host;
@@ -114,13 +124,30 @@ public final class Broker extends VerticleBase {
     });
   }
 
+  private void loadTls() {
+    if (options.tls() != null) {
+      clientTls = options.tls().serverContext(vertx);
+    }
+    if (options.routeTls() != null) {
+      routeServerTls = options.routeTls().serverContext(vertx);
+      routeClientTls = options.routeTls().clientContext(vertx);
+    }
+  }
+
   private Future<?> listenAll() {
-    routeServer = vertx.createNetServer(netOptions(options.cluster()));
-    routeServer.connectHandler(routes::accept);
-    httpServer = vertx.createHttpServer();
+    if (options.httpTls() != null && !options.discovery().lookupdTcpAddresses().isEmpty()) {
+      BrokerLog.LOG.warn("monitoring speaks HTTPS only (http-tls-cert): brokers that find peers through lookupd"
+          + " read their /varz over plain HTTP, so they cannot dial this broker (it still dials them)");
+    }
+    if (options.clustered()) {
+      routeServer = vertx.createNetServer(netOptions(options.cluster()));
+      routeServer.connectHandler(routes::accept);
+      routeServer.exceptionHandler(e -> log("route listener: " + e.getMessage()));
+    }
+    httpServer = vertx.createHttpServer(httpOptions());
     httpServer.requestHandler(new Monitor(this).router(vertx));
     return listenClients()
-        .compose(v -> listen(routeServer, options.cluster()))
+        .compose(v -> routeServer == null ? Future.<Void>succeededFuture() : listen(routeServer, options.cluster()))
         .compose(v -> httpServer.listen(options.http().port(), options.http().host())
             .recover(e -> Future.failedFuture(bindError(options.http(), e))))
         .compose(v -> listenNsq())
@@ -140,7 +167,7 @@ public final class Broker extends VerticleBase {
     HostPort hp = options.listen();
     if (options.eventLoops() <= 1) {
       clientServer = vertx.createNetServer(netOptions(hp));
-      clientServer.connectHandler(socket -> acceptClient(wire(socket)));
+      clientServer.connectHandler(socket -> acceptClient(clientWire(socket)));
       return listen(clientServer, hp).map(v -> {
         clientPort = clientServer.actualPort();
         return null;
@@ -186,6 +213,21 @@ public final class Broker extends VerticleBase {
     } finally {
       endRead();
     }
+  }
+
+  /** Monitoring: plain HTTP, or HTTPS only when http-tls-cert and http-tls-key are set. */
+  private HttpServerOptions httpOptions() {
+    HttpServerOptions o = new HttpServerOptions();
+    TlsSettings t = options.httpTls();
+    if (t != null) {
+      o.setSsl(true).setKeyCertOptions(new PemKeyCertOptions().setCertPath(t.cert()).setKeyPath(t.key()))
+          .setEnabledSecureTransportProtocols(t.minVersion().equals("1.3") ? Set.of("TLSv1.3") : Set.of("TLSv1.2", "TLSv1.3"))
+          .setSslHandshakeTimeout(t.timeout().toMillis()).setSslHandshakeTimeoutUnit(TimeUnit.MILLISECONDS);
+      for (String c : t.ciphers()) {
+        o.addEnabledCipherSuite(c);
+      }
+    }
+    return o;
   }
 
   private static NetServerOptions netOptions(HostPort hp) {
@@ -357,6 +399,30 @@ public final class Broker extends VerticleBase {
   /** A socket adapter whose events are handled on this broker's context; call on the socket's context. */
   Wire wire(NetSocket socket) {
     return new Wire(socket, scratch, context);
+  }
+
+  /**
+   * A client socket's adapter (call on the socket's context). With TLS first, Netty's SslHandler goes
+   * in here, before the first byte is read; otherwise {@link ClientConnection#start} adds it after INFO.
+   */
+  Wire clientWire(NetSocket socket) {
+    Wire w = wire(socket);
+    if (options.tls() != null && options.tls().handshakeFirst()) {
+      w.startTls(null, newClientTlsHandler(w));
+    }
+    return w;
+  }
+
+  /** A server-side SslHandler for one client connection. */
+  SslHandler newClientTlsHandler(Wire w) {
+    return options.tls().newHandler(clientTls, w.alloc(), null, 0);
+  }
+
+  /** A route's SslHandler: server side when accepted, else dialling {@code host:port} (verified). */
+  SslHandler newRouteTlsHandler(Wire w, HostPort dialled) {
+    TlsSettings t = options.routeTls();
+    return dialled == null ? t.newHandler(routeServerTls, w.alloc(), null, 0)
+        : t.newHandler(routeClientTls, w.alloc(), dialled.host(), dialled.port());
   }
 
   /** A new client connection (on the owning context). */

@@ -36,7 +36,28 @@ final class ClientConnection extends Conn {
   }
 
   void start() {
-    sendInfo();
+    TlsSettings tls = broker.options().tls();
+    if (tls == null) {
+      sendInfo();
+      startAuthTimer();
+    } else if (tls.handshakeFirst()) {
+      // The SslHandler went in when the socket was accepted; INFO goes out once TLS is up.
+      sendInfo();
+    } else {
+      // INFO in clear text, then nothing but a TLS handshake is accepted (nats-server).
+      wire.startTls(Frames.info(broker.routes.clientInfo(this)), broker.newClientTlsHandler(wire));
+    }
+    long interval = Math.max(1, broker.options().pingInterval().toMillis());
+    pingTimer = broker.vertx().setPeriodic(interval, id -> pingTick(interval));
+  }
+
+  /** nats-server starts the auth timer once the TLS handshake is done. */
+  @Override
+  void tlsReady() {
+    startAuthTimer();
+  }
+
+  private void startAuthTimer() {
     BrokerOptions o = broker.options();
     if (authRequired()) {
       authTimer = broker.vertx().setTimer(Math.max(1, o.authTimeout().toMillis()), id -> {
@@ -46,8 +67,6 @@ final class ClientConnection extends Conn {
         }
       });
     }
-    long interval = Math.max(1, o.pingInterval().toMillis());
-    pingTimer = broker.vertx().setPeriodic(interval, id -> pingTick(interval));
   }
 
   private boolean authRequired() {
@@ -132,7 +151,7 @@ final class ClientConnection extends Conn {
     return true;
   }
 
-  private static boolean equal(String a, String b) {
+  static boolean equal(String a, String b) {
     return MessageDigest.isEqual(a.getBytes(StandardCharsets.UTF_8), b.getBytes(StandardCharsets.UTF_8));
   }
 

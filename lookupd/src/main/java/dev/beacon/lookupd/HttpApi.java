@@ -1,6 +1,7 @@
 package dev.beacon.lookupd;
 
 import dev.beacon.common.NsqNames;
+import dev.beacon.lookupd.console.Console;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -67,14 +68,16 @@ final class HttpApi implements Handler<HttpServerRequest> {
   private final Map<String, Buffer> errorBodies = new HashMap<>();
   private final AnswerCache cache = new AnswerCache();
   private final LongPolls longPolls;
+  private final Console console;
 
-  HttpApi(Vertx vertx, RegistrationDb db, LookupdOptions options, Metrics metrics) {
+  HttpApi(Vertx vertx, RegistrationDb db, LookupdOptions options, Metrics metrics, ConsoleRegistry consoleRegistry) {
     this.db = db;
     this.options = options;
     this.metrics = metrics;
     this.longPolls = new LongPolls(vertx, options.maxLookupWaiters(), options.maxLookupWait());
     db.onNodesChanged(() -> longPolls.changed(LongPolls.NODES));
     routes();
+    this.console = new Console(vertx, consoleRegistry);
   }
 
   /** The whole API. Parameters come only from the query string, as in nsqlookupd. */
@@ -116,6 +119,9 @@ final class HttpApi implements Handler<HttpServerRequest> {
   public void handle(HttpServerRequest req) {
     String path = req.path();
     Route route = routes.get(path);
+    if (route == null && console.handle(req)) {
+      return;
+    }
     HttpMethod m = req.method();
     Expect expect = expect(req);
     if (expect == Expect.OTHER) {
