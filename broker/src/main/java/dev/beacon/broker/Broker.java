@@ -1,6 +1,6 @@
 package dev.beacon.broker;
 
-import dev.beacon.broker.cluster.Cluster;
+import dev.beacon.common.CommandLine;
 import dev.beacon.common.HostPort;
 import io.vertx.core.Context;
 import io.vertx.core.DeploymentOptions;
@@ -22,7 +22,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BiConsumer;
 import java.util.logging.Logger;
 
 /**
@@ -30,15 +29,10 @@ import java.util.logging.Logger;
  * listener, all on the event loop of this verticle, which owns every piece of state (Sublist,
  * connections, routes); nothing is shared across threads, so nothing is locked.
  *
- * <p>Public API used by the cluster layer ({@link Cluster}): the bound ports, identity, the owning
- * {@link #context()}, local-interest notifications and {@link #setRoutePeers}.
+ * <p>Route peers beyond the configured ones come from a {@link Discovery}, which sees the broker only
+ * through the {@link DiscoveryHost} view built here.
  */
 public final class Broker extends VerticleBase {
-
-  /** Called on the broker's context once per local client subscription added or removed. */
-  public interface InterestListener {
-    void onInterest(String subject, String queue, boolean added);
-  }
 
   private static final Logger LOG = Logger.getLogger("broker");
   private static final String ID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
@@ -48,13 +42,15 @@ public final class Broker extends VerticleBase {
   final Sublist sublist = new Sublist();
   final Map<Long, ClientConnection> clients = new LinkedHashMap<>();
   final Deliver deliver;
-  final Interest interest;
+  final LocalInterest interest = new LocalInterest();
+  private final List<DiscoveryHost.InterestListener> interestListeners = new ArrayList<>();
+  private final Discovery.Factory discoveryFactory;
   final Routes routes;
   final Stats stats = new Stats();
   private final String serverId;
   private final String serverName;
   private final List<Conn> dirty = new ArrayList<>();
-  private final java.util.ArrayDeque<Map<String, Object>> closedClients = new java.util.ArrayDeque<>();
+  private final java.util.ArrayDeque<ClosedClient> closedClients = new java.util.ArrayDeque<>();
   private int readDepth;
   private long nextCid = 1;
   private long now = System.currentTimeMillis();
@@ -65,8 +61,8 @@ public final class Broker extends VerticleBase {
   private int clientPort = -1;
   private NetServer routeServer;
   private HttpServer httpServer;
-  /** Set once on the owning loop when the listeners accept; read by tests from other threads. */
-  private volatile Cluster cluster;
+  /** Set once on the owning loop when the listeners accept. */
+  private Discovery discovery;
   private String advertiseHost;
   private boolean shuttingDown;
   private boolean lameDuck;
@@ -74,10 +70,11 @@ public final class Broker extends VerticleBase {
   private Future<?> clientListenerClosed;
   private Future<Void> lameDuckDone;
 
-  public Broker(BrokerOptions options) {
+  /** A broker whose discovery ({@link Discovery#NONE}, or lookupd discovery) {@code discovery} creates at start. */
+  public Broker(BrokerOptions options, Discovery.Factory discovery) {
     this.options = options;
+    this.discoveryFactory = discovery;
     this.deliver = new Deliver(this);
-    this.interest = new Interest(this);
     this.routes = new Routes(this);
     this.serverId = newServerId();
     this.serverName = options.name().isEmpty() ? serverId : options.name();
@@ -111,8 +108,8 @@ public final class Broker extends VerticleBase {
             .recover(e -> Future.failedFuture(bindError(options.http(), e))))
         .compose(v -> {
           routes.start();
-          cluster = new Cluster(this, options.config());
-          return cluster.start();
+          discovery = discoveryFactory.create(new Host(), options.discovery());
+          return discovery.start();
         });
   }
 
@@ -173,10 +170,10 @@ public final class Broker extends VerticleBase {
     return stopCluster().eventually(() -> closeListeners()).eventually(this::closeConnections);
   }
 
-  /** Leaves lookupd and stops discovery, once. */
+  /** Stops discovery (leaving lookupd), once. */
   private Future<Void> stopCluster() {
     if (clusterStopped == null) {
-      clusterStopped = cluster == null ? Future.succeededFuture() : cluster.stop();
+      clusterStopped = discovery == null ? Future.succeededFuture() : discovery.stop();
     }
     return clusterStopped;
   }
@@ -325,7 +322,7 @@ public final class Broker extends VerticleBase {
     stats.totalConnections++;
     if (clients.size() >= options.maxConnections()) {
       c.sendInfo();
-      c.protocolError(ProtocolException.fatal(Protocol.ERR_MAX_CONNECTIONS));
+      c.protocolError(NatsProtocolException.fatal(Protocol.ERR_MAX_CONNECTIONS));
       return;
     }
     clients.put(c.cid, c);
@@ -339,7 +336,7 @@ public final class Broker extends VerticleBase {
   void removeClient(ClientConnection c) {
     clients.remove(c.cid);
     if (options.maxClosedClients() > 0) {
-      closedClients.addLast(Monitor.describe(c, System.currentTimeMillis(), false, false));
+      closedClients.addLast(ClosedClient.of(c, System.currentTimeMillis()));
       while (closedClients.size() > options.maxClosedClients()) {
         closedClients.removeFirst();
       }
@@ -347,7 +344,7 @@ public final class Broker extends VerticleBase {
   }
 
   /** The last max-closed-clients closed client connections, oldest first (for /connz?state=closed). */
-  java.util.Collection<Map<String, Object>> closedClients() {
+  java.util.Collection<ClosedClient> closedClients() {
     return closedClients;
   }
 
@@ -441,7 +438,110 @@ public final class Broker extends VerticleBase {
     return new HostPort(advertiseHost, clientPort()).toString();
   }
 
-  // ---- public API (the contract with the cluster layer) ----
+  // ---- local interest: counted once, told to routes (RS+/RS-) and to discovery's listeners ----
+
+  /** A local client subscription was added: a plain subject goes to routes on 0 -> 1, a queue group with every new weight. */
+  void localSubscribed(Subscription s) {
+    int n = interest.add(s.subject, s.queue);
+    if (s.queue != null || n == 1) {
+      for (RouteConnection r : routes.all()) {
+        r.sendSub(s.subject, s.queue, n);
+      }
+    }
+    tellInterest(s, true);
+  }
+
+  /** A local client subscription ended: RS- at 0, a queue group's new weight otherwise. */
+  void localUnsubscribed(Subscription s) {
+    int n = interest.remove(s.subject, s.queue);
+    if (n < 0) {
+      return;
+    }
+    if (n == 0) {
+      for (RouteConnection r : routes.all()) {
+        r.sendUnsub(s.subject, s.queue);
+      }
+    } else if (s.queue != null) {
+      for (RouteConnection r : routes.all()) {
+        r.sendSub(s.subject, s.queue, n);
+      }
+    }
+    tellInterest(s, false);
+  }
+
+  private void tellInterest(Subscription s, boolean added) {
+    for (DiscoveryHost.InterestListener l : interestListeners) {
+      try {
+        l.onInterest(s.subject, s.queue, added);
+      } catch (RuntimeException e) {
+        // A listener bug must not break the client whose SUB/UNSUB triggered it.
+        log("interest listener failed: " + e);
+      }
+    }
+  }
+
+  /** Sends all local interest to a route that just came up. */
+  void sendAllInterest(RouteConnection r) {
+    interest.forEach(r::sendSub);
+  }
+
+  /** The version reported in INFO and /varz. */
+  static String version() {
+    return CommandLine.versionOf(Broker.class, "0.1.0");
+  }
+
+  String serverName() {
+    return serverName;
+  }
+
+  /** The view handed to discovery (also for tests in this package). */
+  DiscoveryHost discoveryHost() {
+    return new Host();
+  }
+
+  /** The discovery created at start (null before the listeners accept). */
+  Discovery discovery() {
+    return discovery;
+  }
+
+  private final class Host implements DiscoveryHost {
+    @Override
+    public Context context() {
+      return context;
+    }
+
+    @Override
+    public int clientPort() {
+      return Broker.this.clientPort();
+    }
+
+    @Override
+    public int httpPort() {
+      return Broker.this.httpPort();
+    }
+
+    @Override
+    public String serverId() {
+      return serverId;
+    }
+
+    @Override
+    public LocalInterestView localInterest() {
+      return interest;
+    }
+
+    @Override
+    public void addInterestListener(InterestListener listener) {
+      interestListeners.add(listener);
+    }
+
+    @Override
+    public void setRoutePeers(Set<HostPort> peers) {
+      routes.setPeers(peers);
+    }
+  }
+
+  // ---- public API: bound ports and identity (Main's ready line, tests, embedding) ----
 
   /** Actual bound client port. */
   public int clientPort() {
@@ -462,35 +562,8 @@ public final class Broker extends VerticleBase {
     return serverId;
   }
 
-  public String serverName() {
-    return serverName;
-  }
-
-  /** The cluster membership, or null before the listeners accept (and without lookupds: idle). */
-  public Cluster cluster() {
-    return cluster;
-  }
-
   /** The context that owns all broker state; call the broker only on it. */
   public Context context() {
     return context;
-  }
-
-  public void addInterestListener(InterestListener l) {
-    interest.addListener(l);
-  }
-
-  /** Replays every current local client subscription as (subject, queue-or-null). */
-  public void forEachLocalSubscription(BiConsumer<String, String> subjectQueue) {
-    for (ClientConnection c : clients.values()) {
-      for (Subscription s : c.subs.values()) {
-        subjectQueue.accept(s.subject, s.queue);
-      }
-    }
-  }
-
-  /** The full desired set of peer route addresses (replaces the previous set). */
-  public void setRoutePeers(Set<HostPort> peers) {
-    routes.setPeers(peers);
   }
 }

@@ -15,7 +15,6 @@ import java.util.Map;
  * {@code reference.conf} (root {@code broker}).
  */
 public record BrokerOptions(
-    Config config,
     HostPort listen,
     HostPort http,
     HostPort cluster,
@@ -44,7 +43,8 @@ public record BrokerOptions(
     int eventLoops,
     int maxClosedClients,
     Duration nativeTrimInterval,
-    Duration eventLoopSpin) {
+    Duration eventLoopSpin,
+    DiscoveryOptions discovery) {
 
   /** Reads and validates every {@code broker.*} key; throws {@link com.typesafe.config.ConfigException} on bad input. */
   public static BrokerOptions from(Config config) {
@@ -79,9 +79,8 @@ public record BrokerOptions(
       throw new IllegalArgumentException("lame-duck-grace-period (" + lameDuckGrace
           + ") must be below lame-duck-duration (" + lameDuckDuration + ")");
     }
-    dev.beacon.broker.cluster.Cluster.validate(config);
+    DiscoveryOptions discovery = DiscoveryOptions.from(config);
     return new BrokerOptions(
-        config,
         HostPort.parse(b.getString("listen")),
         HostPort.parse(b.getString("http")),
         HostPort.parse(b.getString("cluster")),
@@ -110,7 +109,8 @@ public record BrokerOptions(
         eventLoops(b.getInt("event-loops")),
         b.getInt("max-closed-clients"),
         notNegative(b, "native-trim-interval"),
-        notNegative(b, "event-loop-spin"));
+        notNegative(b, "event-loop-spin"),
+        discovery);
   }
 
   private static Duration notNegative(Config b, String key) {

@@ -1,7 +1,6 @@
 package dev.beacon.broker;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -14,8 +13,6 @@ import java.util.Map;
  * stale detection. Runs on the broker's event loop.
  */
 final class ClientConnection extends Conn {
-  static final ObjectMapper JSON = new ObjectMapper();
-
   final Map<String, Subscription> subs = new HashMap<>();
   boolean connected;
   boolean verbose = true;
@@ -45,7 +42,7 @@ final class ClientConnection extends Conn {
       authTimer = broker.vertx().setTimer(Math.max(1, o.authTimeout().toMillis()), id -> {
         authTimer = -1;
         if (!connected && !closed) {
-          protocolError(ProtocolException.fatal(Protocol.ERR_AUTH_TIMEOUT));
+          protocolError(NatsProtocolException.fatal(Protocol.ERR_AUTH_TIMEOUT));
         }
       });
     }
@@ -59,7 +56,7 @@ final class ClientConnection extends Conn {
   }
 
   void sendInfo() {
-    send("INFO " + broker.routes.clientInfoJson(this) + "\r\n");
+    send(Frames.info(broker.routes.clientInfo(this)));
   }
 
   private void pingTick(long interval) {
@@ -73,47 +70,43 @@ final class ClientConnection extends Conn {
     }
     if (pingsOut + 1 > broker.options().pingMax()) {
       broker.stats.staleConnections++;
-      protocolError(ProtocolException.fatal(Protocol.ERR_STALE));
+      protocolError(NatsProtocolException.fatal(Protocol.ERR_STALE));
       return;
     }
     pingsOut++;
-    send(Protocol.PING);
+    send(Frames.PING);
   }
 
   private void requireConnect() {
     if (!connected && authRequired()) {
-      throw ProtocolException.fatal(Protocol.ERR_AUTH_VIOLATION);
+      throw NatsProtocolException.fatal(Protocol.ERR_AUTH_VIOLATION);
     }
   }
 
   @Override
   public void onConnect(byte[] b, int off, int len) {
-    JsonNode c;
-    try {
-      c = JSON.readTree(b, off, len);
-    } catch (Exception e) {
-      throw ProtocolException.closeSilently("malformed CONNECT json");
+    JsonNode json = Json.readObject(b, off, len);
+    if (json == null) {
+      throw NatsProtocolException.closeSilently("malformed CONNECT json");
     }
-    if (c == null || !c.isObject()) {
-      throw ProtocolException.closeSilently("malformed CONNECT json");
-    }
-    verbose = c.path("verbose").asBoolean(true);
-    pedantic = c.path("pedantic").asBoolean(true);
-    echo = c.path("echo").asBoolean(true);
-    headers = c.path("headers").asBoolean(false);
-    noResponders = c.path("no_responders").asBoolean(false);
-    protocol = c.path("protocol").asInt(0);
-    name = c.path("name").asText("");
-    lang = c.path("lang").asText("");
-    version = c.path("version").asText("");
+    ClientConnect c = ClientConnect.from(json);
+    verbose = c.verbose();
+    pedantic = c.pedantic();
+    echo = c.echo();
+    headers = c.headers();
+    noResponders = c.noResponders();
+    protocol = c.protocol();
+    name = c.name();
+    lang = c.lang();
+    version = c.version();
     if (protocol < 0 || protocol > 1) {
-      throw ProtocolException.fatal(Protocol.ERR_INVALID_PROTOCOL);
+      throw NatsProtocolException.fatal(Protocol.ERR_INVALID_PROTOCOL);
     }
     if (noResponders && !headers) {
-      throw ProtocolException.fatal(Protocol.ERR_NO_RESPONDERS_HEADERS);
+      throw NatsProtocolException.fatal(Protocol.ERR_NO_RESPONDERS_HEADERS);
     }
     if (!authenticate(c)) {
-      throw ProtocolException.fatal(Protocol.ERR_AUTH_VIOLATION);
+      throw NatsProtocolException.fatal(Protocol.ERR_AUTH_VIOLATION);
     }
     connected = true;
     if (authTimer >= 0) {
@@ -123,15 +116,15 @@ final class ClientConnection extends Conn {
     ok();
   }
 
-  private boolean authenticate(JsonNode c) {
+  private boolean authenticate(ClientConnect c) {
     BrokerOptions o = broker.options();
     if (!o.authToken().isEmpty()) {
-      return equal(c.path("auth_token").asText(""), o.authToken());
+      return equal(c.authToken(), o.authToken());
     }
     if (!o.users().isEmpty()) {
-      String u = c.path("user").asText("");
+      String u = c.user();
       String expected = o.users().get(u);
-      if (expected == null || !equal(c.path("pass").asText(""), expected)) {
+      if (expected == null || !equal(c.pass(), expected)) {
         return false;
       }
       user = u;
@@ -145,7 +138,7 @@ final class ClientConnection extends Conn {
 
   private void ok() {
     if (verbose) {
-      send(Protocol.OK);
+      send(Frames.OK);
     }
   }
 
@@ -153,11 +146,11 @@ final class ClientConnection extends Conn {
   public void onMsg(Parser p) {
     requireConnect();
     if (p.headerLen >= 0 && !headers) {
-      throw ProtocolException.closeSilently("HPUB without headers support");
+      throw NatsProtocolException.closeSilently("HPUB without headers support");
     }
     if (pedantic && !Subjects.isValidLiteral(p.args, p.subjectOff, p.subjectLen)) {
       // nats-server 2.9 reports the bad subject and still delivers the message.
-      send(Protocol.err(Protocol.ERR_INVALID_PUB_SUBJECT));
+      send(Frames.err(Protocol.ERR_INVALID_PUB_SUBJECT));
     }
     broker.deliver.process(this, p);
     ok();
@@ -167,19 +160,19 @@ final class ClientConnection extends Conn {
   public void onSub(String subject, String queue, String sid) {
     requireConnect();
     if (!Subjects.isValid(subject) || (queue != null && !Subjects.isValidLiteral(queue))) {
-      send(Protocol.err(Protocol.ERR_INVALID_SUBJECT));
+      send(Frames.err(Protocol.ERR_INVALID_SUBJECT));
       return;
     }
     int max = broker.options().maxSubscriptions();
     if (max > 0 && subs.size() >= max) {
-      send(Protocol.err(Protocol.ERR_MAX_SUBS));
+      send(Frames.err(Protocol.ERR_MAX_SUBS));
       return;
     }
     if (!subs.containsKey(sid)) {
       Subscription s = new Subscription(this, subject, queue, sid);
       subs.put(sid, s);
       broker.sublist.insert(s);
-      broker.interest.added(s);
+      broker.localSubscribed(s);
     }
     ok();
   }
@@ -205,12 +198,12 @@ final class ClientConnection extends Conn {
     s.closed = true;
     subs.remove(s.sid);
     broker.sublist.remove(s);
-    broker.interest.removed(s);
+    broker.localUnsubscribed(s);
   }
 
   @Override
   public void onPing() {
-    send(Protocol.PONG);
+    send(Frames.PONG);
   }
 
   @Override

@@ -3,13 +3,13 @@ package dev.beacon.broker;
 import java.nio.charset.StandardCharsets;
 
 /**
- * What clients and routes share: the socket, the parser, and the outbound buffer that collects
- * everything for this peer while the broker processes one incoming chunk, written once when that
- * chunk is done (write batching, nats-server's per-read flush). The outbound bytes are bounded by
- * max-pending: past it the peer is a slow consumer and is closed, so a slow reader never stalls
- * a publisher nor grows memory.
+ * What clients and routes share: the read path (socket -> {@link Parser} -> handler), the
+ * outbound {@link OutBuffer} written once per incoming chunk (nats-server's per-read flush), the
+ * slow-consumer cut-off when pending bytes pass max-pending (so a slow reader never stalls a
+ * publisher nor grows memory), and the close lifecycle ({@link #close} flushes first,
+ * {@link #onClosed} runs once whatever the cause).
  */
-abstract class Conn implements Wire.Reader, Parser.Handler {
+abstract sealed class Conn implements Wire.Reader, Parser.Handler permits ClientConnection, RouteConnection {
   final Broker broker;
   final long cid;
   final Wire wire;
@@ -18,10 +18,8 @@ abstract class Conn implements Wire.Reader, Parser.Handler {
   final int port;
   Parser parser;
 
-  private byte[] out = new byte[1024];
-  private int outLen;
-  /** Kernel-side bytes still queued at the last flush. */
-  private long wirePending;
+  /** Outbound frames for this peer, flushed once per incoming chunk. */
+  final OutBuffer out = new OutBuffer();
   boolean dirty;
   boolean closed;
   String closeReason;
@@ -62,7 +60,7 @@ abstract class Conn implements Wire.Reader, Parser.Handler {
     broker.beginRead();
     try {
       parser.parse(b, off, len);
-    } catch (ProtocolException e) {
+    } catch (NatsProtocolException e) {
       parser.stop();
       protocolError(e);
     } finally {
@@ -71,9 +69,9 @@ abstract class Conn implements Wire.Reader, Parser.Handler {
   }
 
   /** Sends the -ERR (if any) and closes when fatal. */
-  void protocolError(ProtocolException e) {
+  void protocolError(NatsProtocolException e) {
     if (e.text != null) {
-      send(Protocol.err(e.text));
+      send(Frames.err(e.text));
     }
     if (e.fatal) {
       broker.log(this + " " + (e.text != null ? "-ERR '" + e.text + "'" : "closed") + ": " + e.getMessage());
@@ -81,7 +79,7 @@ abstract class Conn implements Wire.Reader, Parser.Handler {
     }
   }
 
-  private static String reasonFor(ProtocolException e) {
+  private static String reasonFor(NatsProtocolException e) {
     if (e.text == null) {
       return "Protocol Violation";
     }
@@ -99,7 +97,7 @@ abstract class Conn implements Wire.Reader, Parser.Handler {
 
   /** Queues bytes for this peer; written at the end of the current read, or now outside one. */
   final void send(byte[] b) {
-    append(b, 0, b.length);
+    out.append(b);
     done();
   }
 
@@ -115,75 +113,30 @@ abstract class Conn implements Wire.Reader, Parser.Handler {
     }
   }
 
-  final void append(byte[] b, int off, int len) {
-    ensure(len);
-    System.arraycopy(b, off, out, outLen, len);
-    outLen += len;
-  }
-
-  final void append(byte c) {
-    ensure(1);
-    out[outLen++] = c;
-  }
-
-  final void appendNumber(long n) {
-    ensure(20);
-    if (n == 0) {
-      out[outLen++] = '0';
-      return;
-    }
-    int digits = 0;
-    for (long x = n; x > 0; x /= 10) {
-      digits++;
-    }
-    int p = outLen + digits;
-    for (long x = n; x > 0; x /= 10) {
-      out[--p] = (byte) ('0' + (x % 10));
-    }
-    outLen += digits;
-  }
-
-  private void ensure(int n) {
-    if (outLen + n > out.length) {
-      int size = Math.max(out.length * 2, outLen + n);
-      byte[] bigger = new byte[size];
-      System.arraycopy(out, 0, bigger, 0, outLen);
-      out = bigger;
-    }
-  }
-
   /** Pending outbound bytes past the limit: the caller stops writing and closes this peer. */
   final boolean overLimit(long maxPending) {
-    return outLen + wirePending > maxPending;
+    return out.overLimit(maxPending);
   }
 
   final int pendingBytes() {
-    return (int) Math.min(Integer.MAX_VALUE, outLen + wirePending);
+    return (int) Math.min(Integer.MAX_VALUE, out.pendingBytes());
   }
 
-  /** Writes everything queued in one socket write. */
+  /** Writes everything queued in one socket write; a backlog past max-pending makes this a slow consumer. */
   final void flush() {
     dirty = false;
-    if (outLen == 0) {
+    if (out.queuedBytes() == 0) {
       return;
     }
-    wire.write(out, 0, outLen);
-    // Keep the buffer while it is well used (no regrowth per chunk under load); halve it when a
-    // flush used less than a quarter, so an idle connection gives the memory back.
-    if (out.length > 65536 && outLen < out.length / 4) {
-      out = new byte[out.length / 2];
-    }
-    outLen = 0;
-    wirePending = wire.pendingBytes();
-    if (wirePending > broker.options().maxPending() && !closed) {
+    if (out.flushTo(wire) > broker.options().maxPending() && !closed) {
       slowConsumer();
     }
   }
 
   final void slowConsumer() {
     broker.slowConsumer(this);
-    broker.log(this + " Slow Consumer Detected: pending " + (outLen + wirePending) + " bytes");
-    outLen = 0;
+    broker.log(this + " Slow Consumer Detected: pending " + out.pendingBytes() + " bytes");
+    out.discard();
     // nats-server 2.x sends no -ERR to a slow consumer: it closes the socket.
     closed("Slow Consumer (Pending Bytes)");
     wire.closeNow();
@@ -197,10 +150,7 @@ abstract class Conn implements Wire.Reader, Parser.Handler {
     if (closeReason == null) {
       closeReason = reason;
     }
-    if (outLen > 0) {
-      wire.write(out, 0, outLen);
-      outLen = 0;
-    }
+    out.drainTo(wire);
     wire.closeAfterFlush();
     closed(reason);
   }
@@ -223,7 +173,7 @@ abstract class Conn implements Wire.Reader, Parser.Handler {
   // Ops a connection kind does not accept default to a protocol error.
   @Override
   public void onConnect(byte[] b, int off, int len) {
-    throw ProtocolException.fatal(Protocol.ERR_UNKNOWN_OP);
+    throw NatsProtocolException.fatal(Protocol.ERR_UNKNOWN_OP);
   }
 
   @Override
@@ -232,12 +182,12 @@ abstract class Conn implements Wire.Reader, Parser.Handler {
 
   @Override
   public void onSub(String subject, String queue, String sid) {
-    throw ProtocolException.fatal(Protocol.ERR_UNKNOWN_OP);
+    throw NatsProtocolException.fatal(Protocol.ERR_UNKNOWN_OP);
   }
 
   @Override
   public void onUnsub(String sid, long max) {
-    throw ProtocolException.fatal(Protocol.ERR_UNKNOWN_OP);
+    throw NatsProtocolException.fatal(Protocol.ERR_UNKNOWN_OP);
   }
 
   @Override
@@ -246,11 +196,11 @@ abstract class Conn implements Wire.Reader, Parser.Handler {
 
   @Override
   public void onRouteSub(String account, String subject, String queue, int weight) {
-    throw ProtocolException.fatal(Protocol.ERR_UNKNOWN_OP);
+    throw NatsProtocolException.fatal(Protocol.ERR_UNKNOWN_OP);
   }
 
   @Override
   public void onRouteUnsub(String account, String subject, String queue) {
-    throw ProtocolException.fatal(Protocol.ERR_UNKNOWN_OP);
+    throw NatsProtocolException.fatal(Protocol.ERR_UNKNOWN_OP);
   }
 }

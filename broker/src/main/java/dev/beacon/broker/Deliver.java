@@ -132,27 +132,7 @@ final class Deliver {
     if (c.closed) {
       return;
     }
-    boolean hasHeaders = p.headerLen >= 0;
-    boolean hmsg = hasHeaders && c.headers;
-    int skip = hasHeaders && !hmsg ? p.headerLen : 0;
-    int size = p.payloadLen - skip;
-    c.append(hmsg ? Protocol.HMSG : Protocol.MSG, 0, hmsg ? 5 : 4);
-    c.append(p.args, p.subjectOff, p.subjectLen);
-    c.append((byte) ' ');
-    c.append(s.sidBytes, 0, s.sidBytes.length);
-    c.append((byte) ' ');
-    if (p.replyLen >= 0) {
-      c.append(p.args, p.replyOff, p.replyLen);
-      c.append((byte) ' ');
-    }
-    if (hmsg) {
-      c.appendNumber(p.headerLen);
-      c.append((byte) ' ');
-    }
-    c.appendNumber(size);
-    c.append(Protocol.CRLF, 0, 2);
-    c.append(p.payload, p.payloadOff + skip, size);
-    c.append(Protocol.CRLF, 0, 2);
+    int size = Frames.msg(c.out, p, s.sidBytes, c.headers);
     c.outMsgs++;
     c.outBytes += size;
     broker.stats.outMsgs++;
@@ -173,18 +153,7 @@ final class Deliver {
     Sublist.Result r = broker.sublist.match(p.args, p.replyOff, p.replyLen);
     for (Subscription s : r.psubs) {
       if (s.owner == pub && !s.closed) {
-        int n = Protocol.NO_RESPONDERS_HDR.length;
-        pub.append(Protocol.HMSG, 0, 5);
-        pub.append(p.args, p.replyOff, p.replyLen);
-        pub.append((byte) ' ');
-        pub.append(s.sidBytes, 0, s.sidBytes.length);
-        pub.append((byte) ' ');
-        pub.appendNumber(n);
-        pub.append((byte) ' ');
-        pub.appendNumber(n);
-        pub.append(Protocol.CRLF, 0, 2);
-        pub.append(Protocol.NO_RESPONDERS_HDR, 0, n);
-        pub.append(Protocol.CRLF, 0, 2);
+        Frames.noResponders(pub.out, p, s.sidBytes);
         pub.done();
         return;
       }

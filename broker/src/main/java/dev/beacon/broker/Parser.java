@@ -10,7 +10,7 @@ import java.nio.charset.StandardCharsets;
  * read, and a payload must be followed by exactly CRLF. A control line or payload that is complete
  * inside the chunk is handed over in place; only split ones are copied. The op set depends on the
  * connection kind (client or route). Pure: no I/O, no state outside itself; completed ops go to
- * {@link Handler}, errors are thrown as {@link ProtocolException}.
+ * {@link Handler}, errors are thrown as {@link NatsProtocolException}.
  */
 final class Parser {
 
@@ -96,7 +96,7 @@ final class Parser {
     stopped = true;
   }
 
-  /** Parses one chunk; throws {@link ProtocolException} on a violation (the parser is then unusable). */
+  /** Parses one chunk; throws {@link NatsProtocolException} on a violation (the parser is then unusable). */
   void parse(byte[] b, int off, int len) {
     int i = off;
     int end = off + len;
@@ -154,7 +154,7 @@ final class Parser {
   private void appendLine(byte[] b, int off, int n) {
     // A verb is at most 7 bytes plus a separator; the exact argument check is in controlLine.
     if (lineLen + n > maxControlLine + 8) {
-      throw ProtocolException.fatal(Protocol.ERR_MAX_CONTROL_LINE);
+      throw NatsProtocolException.fatal(Protocol.ERR_MAX_CONTROL_LINE);
     }
     if (lineLen + n > lineBuf.length) {
       byte[] bigger = new byte[Math.max(lineBuf.length * 2, lineLen + n)];
@@ -177,13 +177,13 @@ final class Parser {
       as++;
     }
     if (le - as > maxControlLine) {
-      throw ProtocolException.fatal(Protocol.ERR_MAX_CONTROL_LINE);
+      throw NatsProtocolException.fatal(Protocol.ERR_MAX_CONTROL_LINE);
     }
     boolean client = kind == Kind.CLIENT;
     // nats-server: a verb that takes arguments must be followed by a separator ("SUB\r\n" is unknown).
     boolean bare = v == le;
     if (bare && verbLen != 4 && !(verbLen == 3 && is(lb, ls, "+OK"))) {
-      throw new ProtocolException(Protocol.ERR_UNKNOWN_OP, true, "op without arguments " + snippet(lb, ls, le));
+      throw new NatsProtocolException(Protocol.ERR_UNKNOWN_OP, true, "op without arguments " + snippet(lb, ls, le));
     }
     switch (verbLen) {
       case 3:
@@ -255,7 +255,7 @@ final class Parser {
       default:
         break;
     }
-    throw new ProtocolException(Protocol.ERR_UNKNOWN_OP, true,
+    throw new NatsProtocolException(Protocol.ERR_UNKNOWN_OP, true,
         "unknown op " + snippet(lb, ls, le));
   }
 
@@ -287,7 +287,7 @@ final class Parser {
         k++;
       }
       if (argc == MAX_ARGS) {
-        throw ProtocolException.closeSilently("too many arguments");
+        throw NatsProtocolException.closeSilently("too many arguments");
       }
       argOff[argc] = s;
       argLen[argc] = k - s;
@@ -323,15 +323,15 @@ final class Parser {
     split(lb, as, le);
     int sizes = headers ? 2 : 1;
     if (argc != 1 + sizes && argc != 2 + sizes) {
-      throw ProtocolException.closeSilently("processPub Parse Error: " + snippet(lb, as, le));
+      throw NatsProtocolException.closeSilently("processPub Parse Error: " + snippet(lb, as, le));
     }
     long total = arg(lb, argc - 1);
     long hdr = headers ? arg(lb, argc - 2) : -1;
     if (total < 0 || (headers && (hdr < 0 || hdr > total))) {
-      throw ProtocolException.closeSilently("processPub Bad or Missing Size: " + snippet(lb, as, le));
+      throw NatsProtocolException.closeSilently("processPub Bad or Missing Size: " + snippet(lb, as, le));
     }
     if (total > maxPayload) {
-      throw new ProtocolException(Protocol.ERR_MAX_PAYLOAD, true,
+      throw new NatsProtocolException(Protocol.ERR_MAX_PAYLOAD, true,
           "max-payload: " + total + " (expected: <= " + maxPayload + ")");
     }
     subjectOff = argOff[0];
@@ -352,15 +352,15 @@ final class Parser {
     int sizes = headers ? 2 : 1;
     int fixed = 2 + sizes; // account, subject, sizes
     if (argc < fixed) {
-      throw ProtocolException.closeSilently("processRoutedMsg Parse Error: " + snippet(lb, as, le));
+      throw NatsProtocolException.closeSilently("processRoutedMsg Parse Error: " + snippet(lb, as, le));
     }
     long total = arg(lb, argc - 1);
     long hdr = headers ? arg(lb, argc - 2) : -1;
     if (total < 0 || (headers && (hdr < 0 || hdr > total))) {
-      throw ProtocolException.closeSilently("processRoutedMsg Bad or Missing Size: " + snippet(lb, as, le));
+      throw NatsProtocolException.closeSilently("processRoutedMsg Bad or Missing Size: " + snippet(lb, as, le));
     }
     if (total > maxPayload) {
-      throw new ProtocolException(Protocol.ERR_MAX_PAYLOAD, true,
+      throw new NatsProtocolException(Protocol.ERR_MAX_PAYLOAD, true,
           "max-payload: " + total + " (expected: <= " + maxPayload + ")");
     }
     subjectOff = argOff[1];
@@ -380,7 +380,7 @@ final class Parser {
       } else if (argLen[2] == 1 && lb[argOff[2]] == '|') {
         q = 3;
       } else {
-        throw ProtocolException.closeSilently("processRoutedMsg Parse Error: " + snippet(lb, as, le));
+        throw NatsProtocolException.closeSilently("processRoutedMsg Parse Error: " + snippet(lb, as, le));
       }
       for (; q < argc - sizes; q++) {
         queueOff[queueCount] = argOff[q];
@@ -419,7 +419,7 @@ final class Parser {
   private void payloadDone(byte[] buf, int off, byte[] argsBuf) {
     int size = msgNeed - 2;
     if (buf[off + size] != '\r' || buf[off + size + 1] != '\n') {
-      throw new ProtocolException(Protocol.ERR_UNKNOWN_OP, true, "payload not followed by CRLF");
+      throw new NatsProtocolException(Protocol.ERR_UNKNOWN_OP, true, "payload not followed by CRLF");
     }
     args = argsBuf;
     payload = buf;
@@ -435,7 +435,7 @@ final class Parser {
     } else if (argc == 3) {
       handler.onSub(str(lb, 0), str(lb, 1), str(lb, 2));
     } else {
-      throw ProtocolException.closeSilently("processSub Parse Error: " + snippet(lb, as, le));
+      throw NatsProtocolException.closeSilently("processSub Parse Error: " + snippet(lb, as, le));
     }
   }
 
@@ -447,7 +447,7 @@ final class Parser {
       // nats-server 2.9 reads a bad max as -1: the subscription is removed at once.
       handler.onUnsub(str(lb, 0), Math.max(0, arg(lb, 1)));
     } else {
-      throw ProtocolException.closeSilently("processUnsub Parse Error: " + snippet(lb, as, le));
+      throw NatsProtocolException.closeSilently("processUnsub Parse Error: " + snippet(lb, as, le));
     }
   }
 
@@ -458,11 +458,11 @@ final class Parser {
     } else if (argc == 4) {
       long w = arg(lb, 3);
       if (w < 0 || w > Integer.MAX_VALUE) {
-        throw ProtocolException.closeSilently("processRemoteSub bad weight: " + snippet(lb, as, le));
+        throw NatsProtocolException.closeSilently("processRemoteSub bad weight: " + snippet(lb, as, le));
       }
       handler.onRouteSub(str(lb, 0), str(lb, 1), str(lb, 2), (int) w);
     } else {
-      throw ProtocolException.closeSilently("processRemoteSub Parse Error: " + snippet(lb, as, le));
+      throw NatsProtocolException.closeSilently("processRemoteSub Parse Error: " + snippet(lb, as, le));
     }
   }
 
@@ -473,7 +473,7 @@ final class Parser {
     } else if (argc == 3) {
       handler.onRouteUnsub(str(lb, 0), str(lb, 1), str(lb, 2));
     } else {
-      throw ProtocolException.closeSilently("processRemoteUnsub Parse Error: " + snippet(lb, as, le));
+      throw NatsProtocolException.closeSilently("processRemoteUnsub Parse Error: " + snippet(lb, as, le));
     }
   }
 

@@ -1,8 +1,6 @@
 package dev.beacon.broker;
 
-import java.nio.charset.StandardCharsets;
-
-/** Wire constants and every -ERR text the broker sends, exactly as nats-server 2.9 spells them. */
+/** Every -ERR text the broker sends, exactly as nats-server 2.9 spells them, and the protocol versions (frames: {@link Frames}). */
 final class Protocol {
   private Protocol() {}
 
@@ -28,23 +26,4 @@ final class Protocol {
   static final int ROUTE_PROTO = 2;
   /** Version reported in INFO: nats.js gates headers/no_responders on a server version of at least 2.2.0. */
   static final String NATS_VERSION = "2.9.0";
-
-  static final byte[] CRLF = ascii("\r\n");
-  static final byte[] PING = ascii("PING\r\n");
-  static final byte[] PONG = ascii("PONG\r\n");
-  static final byte[] OK = ascii("+OK\r\n");
-  static final byte[] MSG = ascii("MSG ");
-  static final byte[] HMSG = ascii("HMSG ");
-  static final byte[] RMSG = ascii("RMSG $G ");
-  static final byte[] RHMSG = ascii("HMSG $G ");
-  /** No-responders header block, exactly as nats-server 2.9 sends it (later versions add Nats-Subject). */
-  static final byte[] NO_RESPONDERS_HDR = ascii("NATS/1.0 503\r\n\r\n");
-
-  static byte[] ascii(String s) {
-    return s.getBytes(StandardCharsets.ISO_8859_1);
-  }
-
-  static byte[] err(String text) {
-    return ("-ERR '" + text + "'\r\n").getBytes(StandardCharsets.UTF_8);
-  }
 }

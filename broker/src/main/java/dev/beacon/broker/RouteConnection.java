@@ -3,7 +3,6 @@ package dev.beacon.broker;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.beacon.common.HostPort;
 
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -50,9 +49,9 @@ final class RouteConnection extends Conn {
 
   void start() {
     if (solicited) {
-      send("CONNECT " + broker.routes.routeConnectJson() + "\r\n");
+      send(Frames.connect(broker.routes.routeConnect()));
     }
-    send("INFO " + broker.routes.routeInfoJson() + "\r\n");
+    send(Frames.info(broker.routes.routeInfo()));
     long timeout = Math.max(1, broker.options().authTimeout().toMillis());
     handshakeTimer = broker.vertx().setTimer(timeout, id -> {
       handshakeTimer = -1;
@@ -73,30 +72,26 @@ final class RouteConnection extends Conn {
 
   private void requireConnect() {
     if (!solicited && !connectReceived) {
-      throw ProtocolException.fatal(Protocol.ERR_AUTH_VIOLATION);
+      throw NatsProtocolException.fatal(Protocol.ERR_AUTH_VIOLATION);
     }
   }
 
   @Override
   public void onConnect(byte[] b, int off, int len) {
-    JsonNode c;
-    try {
-      c = ClientConnection.JSON.readTree(b, off, len);
-    } catch (Exception e) {
-      throw ProtocolException.closeSilently("malformed route CONNECT json");
+    JsonNode json = Json.readObject(b, off, len);
+    if (json == null) {
+      throw NatsProtocolException.closeSilently("malformed route CONNECT json");
     }
-    if (c == null || !c.isObject()) {
-      throw ProtocolException.closeSilently("malformed route CONNECT json");
+    RouteConnect c = RouteConnect.from(json);
+    if (!c.lang().isEmpty()) {
+      throw NatsProtocolException.fatal(Protocol.ERR_ROUTE_PORT);
     }
-    if (!c.path("lang").asText("").isEmpty()) {
-      throw ProtocolException.fatal(Protocol.ERR_ROUTE_PORT);
-    }
-    String cluster = c.path("cluster").asText("");
+    String cluster = c.cluster();
     String ours = broker.options().clusterName();
     if (!cluster.isEmpty() && !cluster.equals(ours)) {
-      throw ProtocolException.fatal("Rejecting connection, cluster name \"" + cluster + "\" does not match \"" + ours + "\"");
+      throw NatsProtocolException.fatal("Rejecting connection, cluster name \"" + cluster + "\" does not match \"" + ours + "\"");
     }
-    if (broker.serverId().equals(c.path("name").asText(""))) {
+    if (broker.serverId().equals(c.name())) {
       broker.log(this + " route to self refused");
       close("Route To Self");
       return;
@@ -107,20 +102,16 @@ final class RouteConnection extends Conn {
   @Override
   public void onInfo(byte[] b, int off, int len) {
     requireConnect();
-    JsonNode info;
-    try {
-      info = ClientConnection.JSON.readTree(b, off, len);
-    } catch (Exception e) {
-      throw ProtocolException.closeSilently("malformed route INFO json");
+    JsonNode json = Json.readObject(b, off, len);
+    if (json == null) {
+      throw NatsProtocolException.closeSilently("malformed route INFO json");
     }
-    if (info == null || !info.isObject()) {
-      throw ProtocolException.closeSilently("malformed route INFO json");
-    }
-    String id = info.path("server_id").asText("");
+    Info info = Info.fromRoute(json);
+    String id = info.serverId();
     if (infoReceived) {
       if (id.equals(remoteId)) {
-        List<String> urls = urls(info);
-        boolean ldm = lameDuck || info.path("ldm").asBoolean(false);
+        List<String> urls = info.connectUrls();
+        boolean ldm = lameDuck || info.inLameDuck();
         if (ldm && !lameDuck) {
           broker.log(this + " peer entered lame duck mode");
         }
@@ -135,7 +126,7 @@ final class RouteConnection extends Conn {
     }
     infoReceived = true;
     if (id.isEmpty()) {
-      throw ProtocolException.closeSilently("route INFO without server_id");
+      throw NatsProtocolException.closeSilently("route INFO without server_id");
     }
     if (id.equals(broker.serverId())) {
       if (peer != null) {
@@ -146,12 +137,12 @@ final class RouteConnection extends Conn {
       return;
     }
     remoteId = id;
-    remoteName = info.path("server_name").asText(id);
-    remoteHeaders = info.path("headers").asBoolean(false);
-    connectUrls = urls(info);
-    lameDuck = info.path("ldm").asBoolean(false);
-    String host = info.path("host").asText("");
-    int port = info.path("port").asInt(0);
+    remoteName = info.serverName();
+    remoteHeaders = info.headers();
+    connectUrls = info.connectUrls();
+    lameDuck = info.inLameDuck();
+    String host = info.host();
+    int port = info.port();
     advertised = host.isEmpty() || port <= 0 || port > 65535 ? null : new HostPort(host, port);
     if (peer != null) {
       peer.serverId = id;
@@ -165,17 +156,9 @@ final class RouteConnection extends Conn {
       handshakeTimer = -1;
     }
     broker.log(this + " route registered");
-    broker.interest.sendAll(this);
+    broker.sendAllInterest(this);
     long interval = Math.max(1, broker.options().routePingInterval().toMillis());
     pingTimer = broker.vertx().setPeriodic(interval, t -> pingTick());
-  }
-
-  private static List<String> urls(JsonNode info) {
-    List<String> urls = new ArrayList<>();
-    for (JsonNode u : info.path("connect_urls")) {
-      urls.add(u.asText());
-    }
-    return urls;
   }
 
   private void pingTick() {
@@ -185,17 +168,17 @@ final class RouteConnection extends Conn {
     // Routes always ping, idle or not (nats-server).
     if (pingsOut + 1 > broker.options().pingMax()) {
       broker.stats.staleConnections++;
-      protocolError(ProtocolException.fatal(Protocol.ERR_STALE));
+      protocolError(NatsProtocolException.fatal(Protocol.ERR_STALE));
       return;
     }
     pingsOut++;
-    send(Protocol.PING);
+    send(Frames.PING);
   }
 
   @Override
   public void onPing() {
     requireConnect();
-    send(Protocol.PONG);
+    send(Frames.PONG);
   }
 
   @Override
@@ -222,7 +205,7 @@ final class RouteConnection extends Conn {
       return;
     }
     if (!Subjects.isValid(subject)) {
-      send(Protocol.err("Invalid Subscription"));
+      send(Frames.err("Invalid Subscription"));
       return;
     }
     String key = queue == null ? subject : subject + " " + queue;
@@ -304,18 +287,14 @@ final class RouteConnection extends Conn {
     if (!registered || closed) {
       return;
     }
-    send(queue == null
-        ? "RS+ " + Protocol.ACCOUNT + " " + subject + "\r\n"
-        : "RS+ " + Protocol.ACCOUNT + " " + subject + " " + queue + " " + weight + "\r\n");
+    send(Frames.routeSub(subject, queue, weight));
   }
 
   void sendUnsub(String subject, String queue) {
     if (!registered || closed) {
       return;
     }
-    send(queue == null
-        ? "RS- " + Protocol.ACCOUNT + " " + subject + "\r\n"
-        : "RS- " + Protocol.ACCOUNT + " " + subject + " " + queue + "\r\n");
+    send(Frames.routeUnsub(subject, queue));
   }
 
   void addQueue(byte[] q) {
@@ -330,42 +309,11 @@ final class RouteConnection extends Conn {
     if (closed) {
       return;
     }
-    boolean hasHeaders = p.headerLen >= 0;
-    boolean h = hasHeaders && remoteHeaders;
-    int skip = hasHeaders && !h ? p.headerLen : 0;
-    int size = p.payloadLen - skip;
-    byte[] verb = h ? Protocol.RHMSG : Protocol.RMSG;
-    append(verb, 0, verb.length);
-    append(p.args, p.subjectOff, p.subjectLen);
-    if (queueCount > 0) {
-      if (p.replyLen >= 0) {
-        append((byte) ' ');
-        append((byte) '+');
-        append((byte) ' ');
-        append(p.args, p.replyOff, p.replyLen);
-      } else {
-        append((byte) ' ');
-        append((byte) '|');
-      }
-      for (int i = 0; i < queueCount; i++) {
-        append((byte) ' ');
-        append(queues[i], 0, queues[i].length);
-        queues[i] = null;
-      }
-      queueCount = 0;
-    } else if (p.replyLen >= 0) {
-      append((byte) ' ');
-      append(p.args, p.replyOff, p.replyLen);
+    int size = Frames.routeMsg(out, p, remoteHeaders, queues, queueCount);
+    for (int i = 0; i < queueCount; i++) {
+      queues[i] = null;
     }
-    append((byte) ' ');
-    if (h) {
-      appendNumber(p.headerLen);
-      append((byte) ' ');
-    }
-    appendNumber(size);
-    append(Protocol.CRLF, 0, 2);
-    append(p.payload, p.payloadOff + skip, size);
-    append(Protocol.CRLF, 0, 2);
+    queueCount = 0;
     outMsgs++;
     outBytes += size;
     done();

@@ -1,6 +1,5 @@
 package dev.beacon.broker;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.beacon.common.HostPort;
 import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetClientOptions;
@@ -310,7 +309,7 @@ final class Routes {
    * without our own URL.
    */
   void enterLameDuck() {
-    String info = "INFO " + routeInfoJson() + "\r\n";
+    byte[] info = Frames.info(routeInfo());
     for (RouteConnection r : everything()) {
       if (!r.closed) {
         r.send(info);
@@ -338,73 +337,28 @@ final class Routes {
     }
   }
 
-  String clientInfoJson(ClientConnection c) {
+  /** The INFO a client gets on accept and, for protocol-1 clients, when connect_urls change. */
+  Info clientInfo(ClientConnection c) {
     BrokerOptions o = broker.options();
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("server_id", broker.serverId());
-    m.put("server_name", broker.serverName());
-    m.put("version", Protocol.NATS_VERSION);
-    m.put("proto", Protocol.CLIENT_PROTO);
-    m.put("go", "beacon " + Main.version() + " (java " + Runtime.version().feature() + ")");
-    m.put("host", o.listen().host());
-    m.put("port", broker.clientPort());
-    m.put("headers", true);
-    if (!o.authToken().isEmpty() || !o.users().isEmpty()) {
-      m.put("auth_required", true);
-    }
-    m.put("max_payload", o.maxPayload());
-    m.put("client_id", c.cid);
-    m.put("client_ip", c.ip);
-    if (registered.length > 0) {
-      m.put("cluster", o.clusterName());
-    }
-    if ((registered.length > 0 || broker.lameDuck()) && !lastUrls.isEmpty()) {
-      m.put("connect_urls", lastUrls);
-    }
-    if (broker.lameDuck()) {
-      m.put("ldm", true);
-    }
-    return json(m);
+    boolean routed = registered.length > 0;
+    boolean auth = !o.authToken().isEmpty() || !o.users().isEmpty();
+    boolean urls = (routed || broker.lameDuck()) && !lastUrls.isEmpty();
+    return new Info(broker.serverId(), broker.serverName(), Protocol.NATS_VERSION, Protocol.CLIENT_PROTO,
+        "beacon " + Broker.version() + " (java " + Runtime.version().feature() + ")",
+        o.listen().host(), broker.clientPort(), true, auth ? Boolean.TRUE : null, o.maxPayload(), c.cid, c.ip,
+        routed ? o.clusterName() : null, urls ? lastUrls : null, broker.lameDuck() ? Boolean.TRUE : null);
   }
 
-  String routeInfoJson() {
+  /** The INFO a route gets: where to dial this server's routes, and its client URL for connect_urls. */
+  Info routeInfo() {
     BrokerOptions o = broker.options();
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("server_id", broker.serverId());
-    m.put("server_name", broker.serverName());
-    m.put("version", Protocol.NATS_VERSION);
-    m.put("proto", Protocol.ROUTE_PROTO);
-    m.put("go", "beacon " + Main.version());
-    m.put("host", broker.advertisedHost());
-    m.put("port", broker.clusterPort());
-    m.put("headers", true);
-    m.put("max_payload", o.maxPayload());
-    m.put("cluster", o.clusterName());
-    m.put("connect_urls", List.of(broker.clientUrl()));
-    if (broker.lameDuck()) {
-      m.put("ldm", true);
-    }
-    return json(m);
+    return new Info(broker.serverId(), broker.serverName(), Protocol.NATS_VERSION, Protocol.ROUTE_PROTO,
+        "beacon " + Broker.version(), broker.advertisedHost(), broker.clusterPort(), true, null, o.maxPayload(),
+        null, null, o.clusterName(), List.of(broker.clientUrl()), broker.lameDuck() ? Boolean.TRUE : null);
   }
 
-  String routeConnectJson() {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("echo", true);
-    m.put("verbose", false);
-    m.put("pedantic", false);
-    m.put("tls_required", false);
-    m.put("headers", true);
-    m.put("name", broker.serverId());
-    m.put("cluster", broker.options().clusterName());
-    m.put("dynamic", false);
-    return json(m);
+  RouteConnect routeConnect() {
+    return RouteConnect.of(broker.serverId(), broker.options().clusterName());
   }
 
-  private static String json(Object o) {
-    try {
-      return ClientConnection.JSON.writeValueAsString(o);
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException(e);
-    }
-  }
 }

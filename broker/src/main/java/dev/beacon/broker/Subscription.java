@@ -5,9 +5,11 @@ import java.nio.charset.StandardCharsets;
 /**
  * One entry of the {@link Sublist}: a client's SUB (sid, optional queue, auto-unsubscribe max) or a
  * route's RS+ interest ({@code owner} is then the route and {@code weight} its queue weight).
+ * {@code owner} is a {@link ClientConnection} or a {@link RouteConnection} (the only kinds of
+ * {@link Conn}); the Sublist itself never reads it.
  */
 final class Subscription {
-  final Object owner;
+  final Conn owner;
   final String subject;
   final String queue;
   final byte[] queueBytes;
@@ -20,7 +22,7 @@ final class Subscription {
   int weight = 1;
   boolean closed;
 
-  Subscription(Object owner, String subject, String queue, String sid) {
+  Subscription(Conn owner, String subject, String queue, String sid) {
     this.owner = owner;
     this.subject = subject;
     this.queue = queue;

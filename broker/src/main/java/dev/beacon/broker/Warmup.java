@@ -2,7 +2,6 @@ package dev.beacon.broker;
 
 import dev.beacon.common.NettyWarmup;
 
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -17,12 +16,12 @@ final class Warmup {
 
   static Void run() throws Exception {
     NettyWarmup.run();
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("server_id", "warmup");
-    m.put("port", 1);
-    m.put("headers", true);
-    m.put("connect_urls", List.of("127.0.0.1:1"));
-    ClientConnection.JSON.readTree(ClientConnection.JSON.writeValueAsBytes(m));
+    Info info = new Info("warmup", "warmup", Protocol.NATS_VERSION, Protocol.ROUTE_PROTO, "warmup", "127.0.0.1", 1, true,
+        null, 1, 1L, "127.0.0.1", "c", List.of("127.0.0.1:1"), Boolean.TRUE);
+    Info.fromRoute(Json.MAPPER.readTree(Json.write(info)));
+    RouteConnect.from(Json.MAPPER.readTree(Json.write(RouteConnect.of("warmup", "c"))));
+    ClientConnect.from(Json.MAPPER.readTree("{\"verbose\":false}"));
+    Json.writePretty(Map.of("warmup", 1));
     return null;
   }
 }

@@ -22,7 +22,7 @@ import io.vertx.core.net.NetSocket;
  * owner in arrival order, and writes from the owner go through Netty, which runs them on the
  * socket's own loop. With one event loop everything runs inline.
  */
-final class Wire {
+final class Wire implements OutBuffer.Sink {
 
   /** Receives socket events on the broker's owning context; the array is only valid during onData. */
   interface Reader {
@@ -106,7 +106,8 @@ final class Wire {
   }
 
   /** Writes b[off, off+len) and flushes; no Future is created. */
-  void write(byte[] b, int off, int len) {
+  @Override
+  public void write(byte[] b, int off, int len) {
     if (closing || len == 0) {
       return;
     }
@@ -116,7 +117,8 @@ final class Wire {
   }
 
   /** Bytes written but not yet taken by the kernel. */
-  long pendingBytes() {
+  @Override
+  public long pendingBytes() {
     ChannelOutboundBuffer ob = ctx.channel().unsafe().outboundBuffer();
     return ob == null ? 0 : ob.totalPendingWriteBytes();
   }

@@ -11,7 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-/** The contract with the cluster layer: one call per local subscription added/removed, on the owning context. */
+/** The contract with discovery: one call per local subscription added/removed, on the owning context. */
 @Timeout(20)
 class InterestListenerTest {
 
@@ -20,7 +20,7 @@ class InterestListenerTest {
     try (RunningBroker b = RunningBroker.start()) {
       List<String> events = new CopyOnWriteArrayList<>();
       b.onContext(() -> {
-        b.broker.addInterestListener((subject, queue, added) -> {
+        b.broker.discoveryHost().addInterestListener((subject, queue, added) -> {
           if (io.vertx.core.Vertx.currentContext() != b.broker.context()) {
             events.add("WRONG CONTEXT");
           }
@@ -35,12 +35,12 @@ class InterestListenerTest {
         c.send("UNSUB 1\r\nSUB m 6\r\nUNSUB 6 1\r\nPUB m 1\r\nx\r\nPING\r\n").expect("MSG m 6 1\r\nx\r\nPONG\r\n");
       }
       await(b, events, 10);
-      List<String> replay = new ArrayList<>();
+      List<String> left = new ArrayList<>();
       b.onContext(() -> {
-        b.broker.forEachLocalSubscription((s, q) -> replay.add(s));
+        b.broker.discoveryHost().localInterest().forEachSubject((s, q) -> left.add(s));
         return null;
       });
-      assertEquals(List.of(), replay);
+      assertEquals(List.of(), left);
       List<String> adds = events.stream().filter(e -> e.startsWith("+")).toList();
       List<String> removes = events.stream().filter(e -> e.startsWith("-")).toList();
       assertEquals(List.of("+a", "+a", "+b/q", "+dup", "+m"), adds);
@@ -51,16 +51,18 @@ class InterestListenerTest {
   }
 
   @Test
-  void forEachLocalSubscriptionReplaysCurrentInterest() throws Exception {
+  void theLocalInterestViewShowsCurrentInterest() throws Exception {
     try (RunningBroker b = RunningBroker.start(); RawConn c = RawConn.connect(b.port())) {
       c.send("SUB x 1\r\nSUB y g 2\r\nPING\r\n").expect("PONG\r\n");
-      List<String> replay = b.onContext(() -> {
+      List<String> seen = b.onContext(() -> {
         List<String> l = new ArrayList<>();
-        b.broker.forEachLocalSubscription((s, q) -> l.add(s + "/" + q));
+        LocalInterestView view = b.broker.discoveryHost().localInterest();
+        view.forEachSubject((s, queues) -> l.add(s + "/" + queues));
+        l.add("hasQueue(y,g)=" + view.hasQueue("y", "g") + " hasSubject(z)=" + view.hasSubject("z"));
         return l;
       });
-      assertEquals(2, replay.size());
-      assertTrue(replay.containsAll(List.of("x/null", "y/g")));
+      assertEquals(3, seen.size(), seen.toString());
+      assertTrue(seen.containsAll(List.of("x/[]", "y/[g]", "hasQueue(y,g)=true hasSubject(z)=false")), seen.toString());
     }
   }
 

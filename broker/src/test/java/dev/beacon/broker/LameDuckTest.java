@@ -64,7 +64,7 @@ class LameDuckTest {
         new HostPort("127.0.0.1", b.broker.clusterPort()));
     for (RunningBroker x : List.of(a, b)) {
       x.onContext(() -> {
-        x.broker.setRoutePeers(both);
+        x.broker.discoveryHost().setRoutePeers(both);
         return null;
       });
     }
@@ -74,7 +74,7 @@ class LameDuckTest {
   }
 
   private static JsonNode infoJson(Matcher m) throws IOException {
-    return ClientConnection.JSON.readTree(m.group(1));
+    return Json.MAPPER.readTree(m.group(1));
   }
 
   private static List<String> urls(JsonNode info) {
@@ -87,7 +87,7 @@ class LameDuckTest {
     HttpClient http = HttpClient.newHttpClient();
     HttpResponse<String> r = http.send(HttpRequest.newBuilder(
         URI.create("http://127.0.0.1:" + b.broker.httpPort() + "/varz")).build(), HttpResponse.BodyHandlers.ofString());
-    return ClientConnection.JSON.readTree(r.body());
+    return Json.MAPPER.readTree(r.body());
   }
 
   private static boolean refused(int port) {

@@ -8,7 +8,7 @@ import java.util.Random;
 
 /**
  * Mutated protocol input, cut into random chunks, for both connection kinds: the parser may only
- * ever fail with a ProtocolException (any other exception is a bug that would reach the socket).
+ * ever fail with a NatsProtocolException (any other exception is a bug that would reach the socket).
  */
 @Timeout(60)
 class ParserFuzzTest {
@@ -39,7 +39,7 @@ class ParserFuzzTest {
           p.parse(java.util.Arrays.copyOfRange(in, off, off + n), 0, n);
           off += n;
         }
-      } catch (ProtocolException expected) {
+      } catch (NatsProtocolException expected) {
         // fine: a protocol violation
       } catch (RuntimeException e) {
         throw new AssertionError("round " + round + " input " + Parser.snippet(in, 0, in.length) + ": " + e, e);

@@ -16,7 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 class ParserTest {
 
   /** Records every op as one line of text. */
-  static final class Recorder implements Parser.Handler {
+  static class Recorder implements Parser.Handler {
     final List<String> ops = new ArrayList<>();
 
     @Override
@@ -193,14 +193,14 @@ class ParserTest {
     }
   }
 
-  private static ProtocolException error(Parser.Kind kind, String input) {
+  private static NatsProtocolException error(Parser.Kind kind, String input) {
     return error(kind, input, 4096);
   }
 
-  private static ProtocolException error(Parser.Kind kind, String input, int maxControl) {
+  private static NatsProtocolException error(Parser.Kind kind, String input, int maxControl) {
     Parser p = new Parser(kind, new Recorder(), maxControl, 1024);
     byte[] in = input.getBytes(StandardCharsets.UTF_8);
-    return assertThrows(ProtocolException.class, () -> p.parse(in, 0, in.length));
+    return assertThrows(NatsProtocolException.class, () -> p.parse(in, 0, in.length));
   }
 
   @Test

@@ -35,7 +35,7 @@ class RouteJoinTest {
   void discoveringAPeerThatAlreadyRoutedHereDoesNotDialIt() throws Exception {
     try (RunningBroker a = RunningBroker.start(); RunningBroker b = RunningBroker.start()) {
       a.onContext(() -> {
-        a.broker.setRoutePeers(Set.of(route(b)));
+        a.broker.discoveryHost().setRoutePeers(Set.of(route(b)));
         return null;
       });
       await(a, () -> a.broker.routes.count() == 1);
@@ -45,7 +45,7 @@ class RouteJoinTest {
 
       // b now discovers a too (as PeerDiscovery does a poll later).
       b.onContext(() -> {
-        b.broker.setRoutePeers(Set.of(route(a)));
+        b.broker.discoveryHost().setRoutePeers(Set.of(route(a)));
         return null;
       });
       await(b, () -> a.broker.serverId().equals(b.broker.routes.peerServerId(route(a))));
@@ -74,7 +74,7 @@ class RouteJoinTest {
 
       // Then a dials x at the same moment (a simultaneous handshake): the solicited route wins.
       a.onContext(() -> {
-        a.broker.setRoutePeers(Set.of(new HostPort("127.0.0.1", xListener.getLocalPort())));
+        a.broker.discoveryHost().setRoutePeers(Set.of(new HostPort("127.0.0.1", xListener.getLocalPort())));
         return null;
       });
       try (RawConn dialled = new RawConn(xListener.accept())) {

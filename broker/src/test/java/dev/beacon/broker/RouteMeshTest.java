@@ -54,7 +54,7 @@ class RouteMeshTest {
     }
     for (RunningBroker b : brokers) {
       b.onContext(() -> {
-        b.broker.setRoutePeers(all);
+        b.broker.discoveryHost().setRoutePeers(all);
         return null;
       });
     }
@@ -160,7 +160,7 @@ class RouteMeshTest {
   void routeToSelfIsRefusedWithoutARedialLoop() throws Exception {
     RunningBroker a = start();
     a.onContext(() -> {
-      a.broker.setRoutePeers(Set.of(route(a)));
+      a.broker.discoveryHost().setRoutePeers(Set.of(route(a)));
       return null;
     });
     await(a, () -> a.broker.routes.count() == 0 && a.broker.routes.selfDetected(route(a)));
@@ -184,7 +184,7 @@ class RouteMeshTest {
     await(a, () -> a.broker.routes.count() == 1);
     // Removed from the set: the established route stays, but after it closes it is not redialled.
     a.onContext(() -> {
-      a.broker.setRoutePeers(Set.of());
+      a.broker.discoveryHost().setRoutePeers(Set.of());
       return null;
     });
     b2.close();

@@ -23,7 +23,7 @@ final class RunningBroker implements AutoCloseable {
         + "broker.broadcast-address=\"127.0.0.1\"\n" + overrides;
     BrokerOptions options = BrokerOptions.of(conf);
     Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(options.eventLoops()).setWorkerPoolSize(1));
-    Broker broker = new Broker(options);
+    Broker broker = new Broker(options, Discovery.NONE);
     try {
       vertx.deployVerticle(broker).await(10, TimeUnit.SECONDS);
     } catch (Exception e) {

@@ -22,7 +22,7 @@ class SublistTest {
   }
 
   private Subscription sub(String subject, String queue) {
-    Subscription s = new Subscription("owner", subject, queue, subject);
+    Subscription s = new Subscription(null, subject, queue, subject);
     sl.insert(s);
     return s;
   }

@@ -1,0 +1,74 @@
+package dev.beacon.broker;
+
+import com.typesafe.config.Config;
+import dev.beacon.common.HostPort;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The lookupd discovery settings ({@code lookupd-*}, {@code discovery-*} and {@code broadcast-address}
+ * of the {@code broker} block), read and checked once by {@link BrokerOptions#from}.
+ */
+public record DiscoveryOptions(
+    List<HostPort> lookupdTcpAddresses,
+    String broadcastAddress,
+    Duration lookupdPingInterval,
+    Duration lookupdResponseTimeout,
+    Duration lookupdDialTimeout,
+    Duration reconnectBackoffMin,
+    Duration reconnectBackoffMax,
+    int lookupdMaxResponseSize,
+    Duration discoveryPollInterval,
+    Duration discoveryLongPollWait,
+    int discoveryMaxResponseSize,
+    Duration discoveryVarzTtl,
+    Duration discoveryPeerExpiry) {
+
+  /** Reads the {@code broker} block of a resolved config; throws IllegalArgumentException or ConfigException. */
+  public static DiscoveryOptions from(Config config) {
+    Config c = config.getConfig("broker");
+    DiscoveryOptions o = new DiscoveryOptions(
+        c.getStringList("lookupd-tcp-address").stream().map(HostPort::parse).toList(),
+        c.getString("broadcast-address"),
+        c.getDuration("lookupd-ping-interval"),
+        c.getDuration("lookupd-response-timeout"),
+        c.getDuration("lookupd-dial-timeout"),
+        c.getDuration("lookupd-reconnect-backoff-min"),
+        c.getDuration("lookupd-reconnect-backoff-max"),
+        Math.toIntExact(c.getBytes("lookupd-max-response-size")),
+        c.getDuration("discovery-poll-interval"),
+        c.getDuration("discovery-long-poll-wait"),
+        Math.toIntExact(c.getBytes("discovery-max-response-size")),
+        c.getDuration("discovery-varz-ttl"),
+        c.getDuration("discovery-peer-expiry"));
+    o.validate();
+    return o;
+  }
+
+  private void validate() {
+    positive("lookupd-ping-interval", lookupdPingInterval);
+    positive("lookupd-response-timeout", lookupdResponseTimeout);
+    positive("lookupd-dial-timeout", lookupdDialTimeout);
+    positive("lookupd-reconnect-backoff-min", reconnectBackoffMin);
+    positive("discovery-poll-interval", discoveryPollInterval);
+    positive("discovery-long-poll-wait", discoveryLongPollWait);
+    positive("discovery-peer-expiry", discoveryPeerExpiry);
+    if (reconnectBackoffMax.compareTo(reconnectBackoffMin) < 0) {
+      throw new IllegalArgumentException("broker.lookupd-reconnect-backoff-max: " + reconnectBackoffMax.toMillis()
+          + "ms (expected: >= lookupd-reconnect-backoff-min " + reconnectBackoffMin.toMillis() + "ms)");
+    }
+    if (lookupdMaxResponseSize < 256) {
+      throw new IllegalArgumentException("broker.lookupd-max-response-size: " + lookupdMaxResponseSize + " (expected: >= 256)");
+    }
+    if (discoveryMaxResponseSize < 1024) {
+      throw new IllegalArgumentException("broker.discovery-max-response-size: " + discoveryMaxResponseSize + " (expected: >= 1024)");
+    }
+  }
+
+  private static void positive(String key, Duration d) {
+    if (d.isNegative() || d.isZero()) {
+      throw new IllegalArgumentException("broker." + key + ": " + d.toMillis() + "ms (expected: > 0)");
+    }
+  }
+}

@@ -1,0 +1,36 @@
+package dev.beacon.broker;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import com.fasterxml.jackson.databind.JsonNode;
+
+/**
+ * The CONNECT a route sends first when it dialled (keys in nats-server's order); {@code name} is the
+ * sender's server id. Read back leniently from a peer: a client's CONNECT (it has {@code lang})
+ * arriving on the route port is refused by the caller.
+ */
+@JsonPropertyOrder({"echo", "verbose", "pedantic", "tls_required", "headers", "name", "cluster", "dynamic"})
+record RouteConnect(
+    @JsonProperty("echo") boolean echo,
+    @JsonProperty("verbose") boolean verbose,
+    @JsonProperty("pedantic") boolean pedantic,
+    @JsonProperty("tls_required") boolean tlsRequired,
+    @JsonProperty("headers") boolean headers,
+    @JsonProperty("name") String name,
+    @JsonProperty("cluster") String cluster,
+    @JsonProperty("dynamic") boolean dynamic,
+    /** Only clients send it; never written. */
+    @com.fasterxml.jackson.annotation.JsonIgnore String lang) {
+
+  /** What this broker sends. */
+  static RouteConnect of(String serverId, String clusterName) {
+    return new RouteConnect(true, false, false, false, true, serverId, clusterName, false, "");
+  }
+
+  static RouteConnect from(JsonNode c) {
+    return new RouteConnect(c.path("echo").asBoolean(false), c.path("verbose").asBoolean(false),
+        c.path("pedantic").asBoolean(false), c.path("tls_required").asBoolean(false),
+        c.path("headers").asBoolean(false), c.path("name").asText(""), c.path("cluster").asText(""),
+        c.path("dynamic").asBoolean(false), c.path("lang").asText(""));
+  }
+}

@@ -1,0 +1,140 @@
+package dev.beacon.broker.discovery;
+
+import dev.beacon.broker.Discovery;
+import dev.beacon.broker.DiscoveryHost;
+import dev.beacon.broker.DiscoveryOptions;
+import dev.beacon.common.CommandLine;
+import dev.beacon.common.HostPort;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.net.NetClient;
+import io.vertx.core.net.NetClientOptions;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Cluster membership through lookupd, for one broker: a {@link LookupdRegistrar} per lookupd that
+ * registers the broker's local interest (as {@link NsqRegistrations}) the way nsqd registers its
+ * topics and channels, and a {@link PeerDiscovery} that turns the brokers lookupd knows into the
+ * broker's route peers. Runs on the broker's context.
+ */
+public final class LookupdDiscovery implements Discovery {
+  private static final System.Logger LOG = System.getLogger(LookupdDiscovery.class.getName());
+
+  private final DiscoveryHost host;
+  private final DiscoveryOptions options;
+  private final NsqRegistrations interest;
+  private final List<LookupdRegistrar> registrars = new ArrayList<>();
+  private Vertx vertx;
+  private NetClient netClient;
+  private HttpClient httpClient;
+  private PeerDiscovery discovery;
+  private boolean started;
+
+  public LookupdDiscovery(DiscoveryHost host, DiscoveryOptions options) {
+    this.host = host;
+    this.options = options;
+    this.interest = new NsqRegistrations(host.localInterest());
+  }
+
+  List<LookupdRegistrar> registrars() {
+    return registrars;
+  }
+
+  PeerDiscovery discovery() {
+    return discovery;
+  }
+
+  /** Starts registering and discovering; completes at once (a lookupd that is down never delays the broker). */
+  @Override
+  public Future<Void> start() {
+    if (options.lookupdTcpAddresses().isEmpty()) {
+      return Future.succeededFuture();
+    }
+    vertx = host.context().owner();
+    // IDENTIFY carries the hostname even when a broadcast address is configured; resolving it may block.
+    return vertx.executeBlocking(LookupdDiscovery::hostname).map(name -> {
+      begin(options.broadcastAddress().isEmpty() ? name : options.broadcastAddress(), name);
+      return null;
+    });
+  }
+
+  private void begin(String broadcast, String hostname) {
+    int dial = Math.toIntExact(options.lookupdDialTimeout().toMillis());
+    netClient = vertx.createNetClient(new NetClientOptions().setConnectTimeout(dial).setTcpNoDelay(true));
+    httpClient = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout(dial).setKeepAlive(true));
+    LookupdCommands.Identity identity = new LookupdCommands.Identity(broadcast, hostname, host.clientPort(),
+        host.httpPort(), CommandLine.versionOf(LookupdDiscovery.class, "0.1.0"));
+    discovery = new PeerDiscovery(vertx, httpClient, options,
+        new PeerDiscovery.Node(broadcast, host.clientPort(), host.httpPort()), host.serverId(),
+        this::lookupdHttpAddresses, host::setRoutePeers);
+    for (HostPort address : options.lookupdTcpAddresses()) {
+      registrars.add(new LookupdRegistrar(vertx, netClient, address, identity, interest, options,
+          http -> discovery.pollAll()));
+    }
+    host.addInterestListener(this::onInterest);
+    registrars.forEach(LookupdRegistrar::start);
+    discovery.start();
+    started = true;
+    LOG.log(System.Logger.Level.INFO, "cluster: registering with lookupd " + options.lookupdTcpAddresses()
+        + " as " + broadcast + ":" + host.clientPort());
+  }
+
+  private void onInterest(String subject, String queue, boolean added) {
+    if (!started) {
+      return;
+    }
+    if (!TopicNames.isRegistrableSubject(subject)) {
+      return;
+    }
+    // Each registrar compares what it told its lookupd with the projection, so a call that changed
+    // nothing lookupd sees sends nothing.
+    String channel = NsqRegistrations.channelOf(queue);
+    for (LookupdRegistrar r : registrars) {
+      r.changed(subject, channel);
+    }
+  }
+
+  private Collection<HostPort> lookupdHttpAddresses() {
+    return registrars.stream().map(LookupdRegistrar::httpAddress).filter(Objects::nonNull).toList();
+  }
+
+  @Override
+  public Future<Void> stop() {
+    started = false;
+    registrars.forEach(LookupdRegistrar::stop);
+    if (discovery != null) {
+      discovery.stop();
+    }
+    List<Future<Void>> closing = new ArrayList<>();
+    if (netClient != null) {
+      closing.add(netClient.close());
+    }
+    if (httpClient != null) {
+      closing.add(httpClient.close());
+    }
+    return Future.join(closing).mapEmpty();
+  }
+
+  /** This machine's name, as nsqd's default broadcast address (Go's os.Hostname reads the kernel's); may block. */
+  private static String hostname() {
+    try {
+      return Files.readString(Path.of("/proc/sys/kernel/hostname")).strip();
+    } catch (IOException | RuntimeException e) {
+      try {
+        return InetAddress.getLocalHost().getHostName();
+      } catch (IOException e2) {
+        return "localhost";
+      }
+    }
+  }
+}
