@@ -56,6 +56,7 @@ public final class Broker extends VerticleBase {
   private long now = System.currentTimeMillis();
 
   private Context context;
+  private Auth auth;
   private NetServer clientServer;
   private String clientListeners;
   private int clientPort = -1;
@@ -73,11 +74,34 @@ public final class Broker extends VerticleBase {
   /** A broker whose discovery ({@link Discovery#NONE}, or lookupd discovery) {@code discovery} creates at start. */
   public Broker(BrokerOptions options, Discovery.Factory discovery) {
     this.options = options;
+    this.auth = options.auth();
     this.discoveryFactory = discovery;
     this.deliver = new Deliver(this);
     this.routes = new Routes(this);
     this.serverId = newServerId();
     this.serverName = options.name().isEmpty() ? serverId : options.name();
+  }
+
+  /** Users, token and permissions in force (replaced by {@link #reloadAuth}); on the broker's context. */
+  Auth auth() {
+    return auth;
+  }
+
+  /**
+   * New users, token and permissions (SIGHUP): from now on CONNECTs are checked against them, and
+   * every connected client is checked again ({@link ClientConnection#reauthorize}). Call on the
+   * broker's context.
+   */
+  public void reloadAuth(Auth next) {
+    auth = next;
+    beginRead();
+    try {
+      for (ClientConnection c : new ArrayList<>(clients.values())) {
+        c.reauthorize(next);
+      }
+    } finally {
+      endRead();
+    }
   }
 
   public BrokerOptions options() {

@@ -6,9 +6,7 @@ import dev.beacon.common.HostPort;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Every broker setting, read eagerly from a resolved {@link Config} whose defaults come only from
@@ -34,8 +32,7 @@ public record BrokerOptions(
     Duration routeReconnectMax,
     Duration routeConnectTimeout,
     Duration routeDuplicateGrace,
-    String authToken,
-    Map<String, String> users,
+    Auth auth,
     Duration authTimeout,
     Duration shutdownGrace,
     Duration lameDuckDuration,
@@ -54,14 +51,7 @@ public record BrokerOptions(
     for (String r : b.getStringList("routes")) {
       routes.add(routeAddress(r));
     }
-    Map<String, String> users = new LinkedHashMap<>();
-    for (Config u : b.getConfigList("auth.users")) {
-      users.put(u.getString("user"), u.getString("password"));
-    }
-    String token = b.getString("auth.token");
-    if (!token.isEmpty() && !users.isEmpty()) {
-      throw new IllegalArgumentException("broker.auth: token and users are exclusive");
-    }
+    Auth auth = Auth.from(b.getConfig("auth"));
     long maxPayload = b.getBytes("max-payload");
     if (maxPayload <= 0 || maxPayload > Integer.MAX_VALUE - 64) {
       throw new IllegalArgumentException("max-payload: " + maxPayload + " (expected: 1..2GiB)");
@@ -100,8 +90,7 @@ public record BrokerOptions(
         b.getDuration("route-reconnect-max"),
         b.getDuration("route-connect-timeout"),
         b.getDuration("route-duplicate-grace"),
-        token,
-        Map.copyOf(users),
+        auth,
         b.getDuration("auth.timeout"),
         b.getDuration("shutdown-grace"),
         lameDuckDuration,

@@ -46,8 +46,9 @@ final class Deliver {
       if (c == pub && !c.echo) {
         continue;
       }
-      msg(c, s, p);
-      delivered++;
+      if (msg(c, s, p)) {
+        delivered++;
+      }
     }
     for (Subscription[] group : r.qsubs) {
       if (fromRoute && !named(p, group[0].queueBytes)) {
@@ -60,10 +61,10 @@ final class Deliver {
       if (s.owner instanceof RouteConnection rc) {
         touch(rc);
         rc.addQueue(s.queueBytes);
-      } else {
-        msg((ClientConnection) s.owner, s, p);
+        delivered++;
+      } else if (msg((ClientConnection) s.owner, s, p)) {
+        delivered++;
       }
-      delivered++;
     }
     for (int i = 0; i < touchedCount; i++) {
       RouteConnection rc = touched[i];
@@ -127,10 +128,24 @@ final class Deliver {
     return s.owner == pub && !pub.echo ? 0 : 1;
   }
 
-  /** MSG or HMSG to one client subscription; headers are stripped for clients that did not ask for them. */
-  void msg(ClientConnection c, Subscription s, Parser p) {
+  /**
+   * MSG or HMSG to one client subscription; headers are stripped for clients that did not ask for
+   * them. Not to a client whose subscribe deny list covers the subject (its wildcard subscription
+   * reached it). A request's reply subject becomes one the client may answer (allow-responses).
+   * Returns whether it was written.
+   */
+  boolean msg(ClientConnection c, Subscription s, Parser p) {
     if (c.closed) {
-      return;
+      return false;
+    }
+    ClientPermissions perms = c.perms;
+    if (perms != null) {
+      if (perms.deniedAtDelivery(p.args, p.subjectOff, p.subjectLen)) {
+        return false;
+      }
+      if (p.replyLen > 0) {
+        perms.delivered(p.args, p.replyOff, p.replyLen);
+      }
     }
     int size = Frames.msg(c.out, p, s.sidBytes, c.headers);
     c.outMsgs++;
@@ -140,12 +155,13 @@ final class Deliver {
     c.done();
     if (c.overLimit(maxPending)) {
       c.slowConsumer();
-      return;
+      return true;
     }
     s.delivered++;
     if (s.max > 0 && s.delivered >= s.max) {
       c.removeSub(s);
     }
+    return true;
   }
 
   /** The 503 status a requester asked for (CONNECT no_responders) when nobody got its request. */

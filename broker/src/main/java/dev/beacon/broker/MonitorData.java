@@ -34,7 +34,7 @@ final class MonitorData {
         "beacon " + Broker.version() + " (java " + Runtime.version().feature() + ")",
         o.listen().host(),
         broker.clientPort(),
-        !o.authToken().isEmpty() || !o.users().isEmpty(),
+        broker.auth().required(),
         o.maxConnections(),
         o.pingInterval().toNanos(),
         o.pingMax(),
