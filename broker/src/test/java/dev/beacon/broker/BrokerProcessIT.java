@@ -132,4 +132,50 @@ class BrokerProcessIT {
     assertTrue(p.exitValue() != 0, out);
     assertTrue(out.contains("no-such-flag"), out);
   }
+
+  /** SIGHUP on the packaged jar: the --config file is read again; only the client whose password changed is dropped. */
+  @Test
+  void sighupReloadsUsersAndPermissions() throws Exception {
+    Path conf = java.nio.file.Files.createTempFile("broker-auth", ".conf");
+    java.nio.file.Files.writeString(conf, AuthReloadTest.BEFORE);
+    Process p = start("--listen=127.0.0.1:0", "--http=127.0.0.1:0", "--cluster=127.0.0.1:0", "--config=" + conf);
+    try {
+      BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+      Pattern ready = Pattern.compile("broker: ready, server_id N\\w+, clients on 127.0.0.1:(\\d+),");
+      Matcher m = null;
+      String line;
+      while ((line = out.readLine()) != null && !(m = ready.matcher(line)).find()) {
+        // start-up lines
+      }
+      assertNotNull(line, "no ready line");
+      int port = Integer.parseInt(m.group(1));
+      try (RawConn keep = RawConn.connect(port, AuthReloadTest.login("keep", "k"));
+           RawConn repassed = RawConn.connect(port, AuthReloadTest.login("repassed", "old"));
+           RawConn narrowed = RawConn.connect(port, AuthReloadTest.login("narrowed", "n"))) {
+        keep.send("SUB a 1\r\nPING\r\n").expect("PONG\r\n");
+        java.nio.file.Files.writeString(conf, AuthReloadTest.AFTER);
+        Process kill = new ProcessBuilder("kill", "-HUP", String.valueOf(p.pid())).start();
+        assertTrue(kill.waitFor(10, TimeUnit.SECONDS) && kill.exitValue() == 0, "kill -HUP failed");
+        repassed.expectErr("Authorization Violation");
+        repassed.expectClosed();
+        narrowed.send("PUB secret.x 1\r\nx\r\n");
+        narrowed.expectErr("Permissions Violation for Publish to \"secret.x\"");
+        keep.send("PUB a 2\r\nhi\r\n").expect("MSG a 1 2\r\nhi\r\n");
+      }
+      assertTrue(readUntil(out, "reloaded users and permissions (5 users)"), "no reload line");
+    } finally {
+      p.destroyForcibly();
+      java.nio.file.Files.deleteIfExists(conf);
+    }
+  }
+
+  private static boolean readUntil(BufferedReader out, String text) throws java.io.IOException {
+    String line;
+    while ((line = out.readLine()) != null) {
+      if (line.contains(text)) {
+        return true;
+      }
+    }
+    return false;
+  }
 }

@@ -81,7 +81,11 @@ public final class Main {
    */
   private static void reloadOnHangup(String[] args, Broker broker) {
     try {
-      sun.misc.Signal.handle(new sun.misc.Signal("HUP"), sig -> reload(args, broker));
+      sun.misc.Signal.handle(new sun.misc.Signal("HUP"), sig -> {
+        // The JVM's signal thread has no context class loader, which the config library needs.
+        Thread.currentThread().setContextClassLoader(Main.class.getClassLoader());
+        reload(args, broker);
+      });
     } catch (IllegalArgumentException e) {
       System.err.println("broker: no SIGHUP reload on this platform: " + e.getMessage());
     }
