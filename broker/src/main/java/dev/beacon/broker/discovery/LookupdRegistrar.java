@@ -63,6 +63,9 @@ final class LookupdRegistrar {
   private long responseTimer = -1;
   private long pingTimer = -1;
   private HostPort httpAddress;
+  /** False when a secret is set but this lookupd checks none: registered with, never polled for peers. */
+  private boolean discoverable = true;
+  private boolean warnedUnchecked;
   private int registrations;
   /** REGISTERs the lookupd refused with E_TOO_MANY_REGISTRATIONS on the current connection. */
   private int refused;
@@ -86,6 +89,14 @@ final class LookupdRegistrar {
   /** The lookupd's HTTP address (dialled host + {@code http_port} of its IDENTIFY answer), or null before the first IDENTIFY. */
   HostPort httpAddress() {
     return httpAddress;
+  }
+
+  /**
+   * The HTTP address to poll for peers, or null: before the first IDENTIFY, and always for a lookupd
+   * that does not check the lookupd-secret this broker has (its /nodes lists anyone who registered).
+   */
+  HostPort discoveryAddress() {
+    return discoverable ? httpAddress : null;
   }
 
   boolean isReady() {
@@ -228,9 +239,11 @@ final class LookupdRegistrar {
 
   private void identified(Buffer data) {
     int httpPort;
+    Object registration;
     try {
       JsonObject info = new JsonObject(data);
       httpPort = info.getInteger("http_port", 0);
+      registration = info.getValue(LookupdCommands.REGISTRATION_SECRET);
     } catch (DecodeException | ClassCastException e) {
       lost("IDENTIFY answer is not lookupd JSON");
       return;
@@ -238,6 +251,22 @@ final class LookupdRegistrar {
     if (httpPort <= 0 || httpPort > 65535) {
       lost("IDENTIFY answer has no http_port");
       return;
+    }
+    if (!identity.secret().isEmpty()) {
+      if (registration == null) {
+        // Registering does no harm, but its node list may hold anyone: never used for discovery.
+        discoverable = false;
+        if (!warnedUnchecked) {
+          warnedUnchecked = true;
+          LOG.log(System.Logger.Level.ERROR, logPrefix + "this lookupd checks no registration secret (lookupd-secret is set):"
+              + " registered with, but not used to find peers");
+        }
+      } else if (!LookupdCommands.ACCEPTED.equals(registration)) {
+        lost("lookupd refused our lookupd-secret (IDENTIFY answer registration_secret: " + registration + ")");
+        return;
+      } else {
+        discoverable = true;
+      }
     }
     LOG.log(System.Logger.Level.INFO, logPrefix + "IDENTIFY ok, registering " + interest.topicCount() + " topics");
     state = State.READY;
