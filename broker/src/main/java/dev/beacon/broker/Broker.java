@@ -2,6 +2,7 @@ package dev.beacon.broker;
 
 import dev.beacon.common.CommandLine;
 import dev.beacon.common.HostPort;
+import dev.beacon.common.Hostname;
 import io.vertx.core.Context;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -12,7 +13,6 @@ import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
 import io.vertx.core.net.NetSocket;
 
-import java.net.InetAddress;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -22,7 +22,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Logger;
 
 /**
  * A NATS-core-protocol broker: client listener, monitoring HTTP listener and route (cluster)
@@ -34,7 +33,6 @@ import java.util.logging.Logger;
  */
 public final class Broker extends VerticleBase {
 
-  private static final Logger LOG = Logger.getLogger("broker");
   private static final String ID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 
   private final BrokerOptions options;
@@ -203,7 +201,7 @@ public final class Broker extends VerticleBase {
   }
 
   /**
-   * Lame duck mode (spec 2.5): refuse new clients, leave lookupd, tell routes and clients
+   * Lame duck mode (as nats-server's): refuse new clients, leave lookupd, tell routes and clients
    * (INFO "ldm":true; clients get connect_urls without this server), wait the grace period, then
    * close the clients spread over the rest of lame-duck-duration. Completes when all are closed.
    * Idempotent. Started by {@link #stop}, or earlier by a {@link ClientListener} being stopped:
@@ -423,7 +421,7 @@ public final class Broker extends VerticleBase {
   }
 
   void log(String line) {
-    LOG.info(line);
+    BrokerLog.LOG.info(line);
   }
 
   // ---- identity and addresses ----
@@ -437,19 +435,9 @@ public final class Broker extends VerticleBase {
     return sb.toString();
   }
 
+  /** broadcast-address, else the listen host unless it is a wildcard, else this machine's name; may block. */
   private String advertiseHost() {
-    if (!options.broadcastAddress().isEmpty()) {
-      return options.broadcastAddress();
-    }
-    String host = options.listen().host();
-    if (!host.equals("0.0.0.0") && !host.equals("::")) {
-      return host;
-    }
-    try {
-      return InetAddress.getLocalHost().getHostName();
-    } catch (Exception e) {
-      return "127.0.0.1";
-    }
+    return Hostname.advertised(options.broadcastAddress(), options.listen().host());
   }
 
   /** Host other nodes and clients should dial (broadcast-address, else the listen host, else the hostname). */

@@ -288,7 +288,7 @@ final class Routes {
 
   /**
    * This server's client URL first, then every route's. A server in lame duck mode leaves its own
-   * out, and the URLs of a peer that announced lame duck mode are left out (spec 2.5).
+   * out, and the URLs of a peer that announced lame duck mode are left out (clients must not reconnect to a server about to stop).
    */
   List<String> connectUrls() {
     LinkedHashSet<String> urls = new LinkedHashSet<>();

@@ -12,8 +12,8 @@ import io.vertx.core.net.NetSocket;
 
 /**
  * The one place that touches Vert.x's internal socket API and Netty. Why: the public NetSocket
- * copies every read into a new heap Buffer and creates a Future per write; measured on this broker's
- * design (STYLE.md) that cost 10-20% of publish throughput and 0.8-1.3 GB resident memory. Here
+ * copies every read into a new heap Buffer and creates a Future per write; measured on this broker, that
+ * cost 10-20% of publish throughput and 0.8-1.3 GB resident memory. Here
  * reads arrive as Netty ByteBufs and are parsed from a reused array, and each flush is one
  * writeAndFlush with a void promise. Everything else in the broker sees only this class.
  *

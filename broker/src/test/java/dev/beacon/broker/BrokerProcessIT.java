@@ -1,114 +1,101 @@
 package dev.beacon.broker;
 
+import dev.beacon.testkit.JarProcess;
 import io.nats.client.Connection;
 import io.nats.client.Nats;
 import io.nats.client.Options;
 import io.nats.client.Subscription;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The packaged jar as a process: ready line, bind failure line, SIGTERM. */
+/** The packaged jar as a process: ready line, bind failure line, SIGTERM, exit codes. */
 @Timeout(60)
 class BrokerProcessIT {
   private static final Path JAR = Path.of("target/broker.jar");
+  private static final Duration WAIT = Duration.ofSeconds(30);
+  private static final Pattern READY = Pattern.compile(
+      "broker: ready, server_id N\\w+, clients on 127.0.0.1:(\\d+), monitoring on 127.0.0.1:(\\d+), routes on 127.0.0.1:(\\d+)");
 
-  private static Process start(String... flags) throws Exception {
-    List<String> cmd = new ArrayList<>(List.of("java", "-Xmx256m", "-jar", JAR.toString()));
-    cmd.addAll(List.of(flags));
-    return new ProcessBuilder(cmd).redirectErrorStream(true).start();
+  private final List<JarProcess> started = new ArrayList<>();
+
+  private JarProcess start(String... flags) throws Exception {
+    JarProcess p = JarProcess.start(JAR, List.of("-Xmx256m"), List.of(flags));
+    started.add(p);
+    return p;
+  }
+
+  @AfterEach
+  void killLeftovers() throws Exception {
+    for (JarProcess p : started) {
+      if (p.isAlive()) {
+        p.kill();
+      }
+    }
+  }
+
+  /** SIGTERM through the handle: Process.destroy() would also close our end of its output. */
+  private static void sigterm(JarProcess p) {
+    p.process().toHandle().destroy();
   }
 
   @Test
   void sigtermWithLameDuckDurationTellsClientsAndLogsWhatItDoes() throws Exception {
-    Process p = start("--listen=127.0.0.1:0", "--http=127.0.0.1:0", "--cluster=127.0.0.1:0",
+    JarProcess p = start("--listen=127.0.0.1:0", "--http=127.0.0.1:0", "--cluster=127.0.0.1:0",
         "--lame-duck-duration=2s", "--lame-duck-grace-period=300ms");
-    try {
-      BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-      Pattern ready = Pattern.compile("broker: ready, server_id N\\w+, clients on 127.0.0.1:(\\d+),");
-      Matcher m = null;
-      String line;
-      while ((line = out.readLine()) != null && !(m = ready.matcher(line)).find()) {
-        // start-up lines
-      }
-      assertNotNull(line, "no ready line");
-      // protocol 1: a client that takes async INFO, as every current client does.
-      try (RawConn c = RawConn.connect(Integer.parseInt(m.group(1)), "{\"verbose\":false,\"protocol\":1}")) {
-        long t0 = System.nanoTime();
-        // SIGTERM through the handle: Process.destroy() would also close our end of its output.
-        p.toHandle().destroy();
-        c.expect("INFO \\{[^\r\n]*\"ldm\":true[^\r\n]*\\}\r\n");
-        c.expectClosed();
-        long closedAfterMs = (System.nanoTime() - t0) / 1_000_000;
-        assertTrue(closedAfterMs >= 250 && closedAfterMs < 2500, "closed after " + closedAfterMs + " ms");
-      }
-      // What the broker logged while stopping is not lost to the JDK's LogManager shutdown hook.
-      // Read to the end of its output (the process exits), then check the exit.
-      StringBuilder rest = new StringBuilder();
-      while ((line = out.readLine()) != null) {
-        rest.append(line).append('\n');
-      }
-      assertTrue(p.waitFor(15, TimeUnit.SECONDS), "did not stop on SIGTERM");
-      assertTrue(rest.toString().contains("entering lame duck mode"), "output after the ready line: [" + rest + "]");
-    } finally {
-      p.destroyForcibly();
+    int port = p.awaitReady(READY, WAIT)[0];
+    // protocol 1: a client that takes async INFO, as every current client does.
+    try (RawConn c = RawConn.connect(port, "{\"verbose\":false,\"protocol\":1}")) {
+      long t0 = System.nanoTime();
+      sigterm(p);
+      c.expect("INFO \\{[^\r\n]*\"ldm\":true[^\r\n]*\\}\r\n");
+      c.expectClosed();
+      long closedAfterMs = (System.nanoTime() - t0) / 1_000_000;
+      assertTrue(closedAfterMs >= 250 && closedAfterMs < 2500, "closed after " + closedAfterMs + " ms");
     }
+    // What the broker logged while stopping is not lost to the JDK's shutdown hooks: read to the
+    // end of its output (the process exits), then look for it.
+    p.awaitExit(Duration.ofSeconds(15));
+    String out = p.stdout() + p.stderr();
+    assertTrue(out.contains("entering lame duck mode"), "output: [" + out + "]");
   }
 
   @Test
   void readyLineThenSigtermStopsGracefully() throws Exception {
-    Process p = start("--listen=127.0.0.1:0", "--http=127.0.0.1:0", "--cluster=127.0.0.1:0");
-    try {
-      BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-      String line;
-      Matcher m = null;
-      Pattern ready = Pattern.compile("broker: ready, server_id N\\w+, clients on 127.0.0.1:(\\d+), monitoring on 127.0.0.1:(\\d+), routes on 127.0.0.1:(\\d+)");
-      while ((line = out.readLine()) != null) {
-        m = ready.matcher(line);
-        if (m.find()) {
-          break;
-        }
+    JarProcess p = start("--listen=127.0.0.1:0", "--http=127.0.0.1:0", "--cluster=127.0.0.1:0");
+    int port = p.awaitReady(READY, WAIT)[0];
+    try (Connection nc = Nats.connect(Options.builder().server("nats://127.0.0.1:" + port).maxReconnects(0).build());
+         RawConn lazy = RawConn.connect(port)) {
+      Subscription s = nc.subscribe("x");
+      nc.flush(Duration.ofSeconds(2));
+      nc.publish("x", new byte[] {1});
+      assertNotNull(s.nextMessage(Duration.ofSeconds(2)));
+      // A subscriber that is not reading yet: what is queued for it must still arrive after SIGTERM.
+      lazy.send("SUB q 1\r\nPING\r\n").expect("PONG\r\n");
+      String body = "z".repeat(1000);
+      for (int i = 0; i < 500; i++) {
+        nc.publish("q", body.getBytes(StandardCharsets.UTF_8));
       }
-      assertNotNull(line, "no ready line");
-      int port = Integer.parseInt(m.group(1));
-      try (Connection nc = Nats.connect(Options.builder().server("nats://127.0.0.1:" + port).maxReconnects(0).build());
-           RawConn lazy = RawConn.connect(port)) {
-        Subscription s = nc.subscribe("x");
-        nc.flush(Duration.ofSeconds(2));
-        nc.publish("x", new byte[] {1});
-        assertNotNull(s.nextMessage(Duration.ofSeconds(2)));
-        // A subscriber that is not reading yet: what is queued for it must still arrive after SIGTERM.
-        lazy.send("SUB q 1\r\nPING\r\n").expect("PONG\r\n");
-        String body = "z".repeat(1000);
-        for (int i = 0; i < 500; i++) {
-          nc.publish("q", body.getBytes(StandardCharsets.UTF_8));
-        }
-        nc.flush(Duration.ofSeconds(5));
-        p.destroy(); // SIGTERM
-        for (int i = 0; i < 500; i++) {
-          lazy.expect("MSG q 1 1000\r\n");
-          assertEquals(body + "\r\n", lazy.readN(1002));
-        }
-        lazy.expectClosed();
-        assertTrue(p.waitFor(15, TimeUnit.SECONDS), "did not stop on SIGTERM");
+      nc.flush(Duration.ofSeconds(5));
+      sigterm(p);
+      for (int i = 0; i < 500; i++) {
+        lazy.expect("MSG q 1 1000\r\n");
+        assertEquals(body + "\r\n", lazy.readN(1002));
       }
-    } finally {
-      p.destroyForcibly();
+      lazy.expectClosed();
+      p.awaitExit(Duration.ofSeconds(15));
     }
   }
 
@@ -116,20 +103,20 @@ class BrokerProcessIT {
   void bindFailureExitsNonZeroWithOneClearLine() throws Exception {
     try (ServerSocket taken = new ServerSocket(0, 50, java.net.InetAddress.getByName("127.0.0.1"))) {
       int port = taken.getLocalPort();
-      Process p = start("--listen=127.0.0.1:" + port, "--http=127.0.0.1:0", "--cluster=127.0.0.1:0");
-      assertTrue(p.waitFor(30, TimeUnit.SECONDS));
-      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      assertEquals(1, p.exitValue(), out);
+      JarProcess p = start("--listen=127.0.0.1:" + port, "--http=127.0.0.1:0", "--cluster=127.0.0.1:0");
+      int status = p.awaitExit(WAIT);
+      String out = p.stdout() + p.stderr();
+      assertEquals(1, status, out);
       assertTrue(out.contains("broker: listen 127.0.0.1:" + port + " failed: "), out);
     }
   }
 
   @Test
   void unknownFlagIsAUsageError() throws Exception {
-    Process p = start("--no-such-flag=1");
-    assertTrue(p.waitFor(30, TimeUnit.SECONDS));
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertTrue(p.exitValue() != 0, out);
+    JarProcess p = start("--no-such-flag=1");
+    int status = p.awaitExit(WAIT);
+    String out = p.stdout() + p.stderr();
+    assertTrue(status != 0, out);
     assertTrue(out.contains("no-such-flag"), out);
   }
 
@@ -138,44 +125,36 @@ class BrokerProcessIT {
   void sighupReloadsUsersAndPermissions() throws Exception {
     Path conf = java.nio.file.Files.createTempFile("broker-auth", ".conf");
     java.nio.file.Files.writeString(conf, AuthReloadTest.BEFORE);
-    Process p = start("--listen=127.0.0.1:0", "--http=127.0.0.1:0", "--cluster=127.0.0.1:0", "--config=" + conf);
     try {
-      BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-      Pattern ready = Pattern.compile("broker: ready, server_id N\\w+, clients on 127.0.0.1:(\\d+),");
-      Matcher m = null;
-      String line;
-      while ((line = out.readLine()) != null && !(m = ready.matcher(line)).find()) {
-        // start-up lines
-      }
-      assertNotNull(line, "no ready line");
-      int port = Integer.parseInt(m.group(1));
+      JarProcess p = start("--listen=127.0.0.1:0", "--http=127.0.0.1:0", "--cluster=127.0.0.1:0", "--config=" + conf);
+      int port = p.awaitReady(READY, WAIT)[0];
       try (RawConn keep = RawConn.connect(port, AuthReloadTest.login("keep", "k"));
            RawConn repassed = RawConn.connect(port, AuthReloadTest.login("repassed", "old"));
            RawConn narrowed = RawConn.connect(port, AuthReloadTest.login("narrowed", "n"))) {
         keep.send("SUB a 1\r\nPING\r\n").expect("PONG\r\n");
         java.nio.file.Files.writeString(conf, AuthReloadTest.AFTER);
-        Process kill = new ProcessBuilder("kill", "-HUP", String.valueOf(p.pid())).start();
-        assertTrue(kill.waitFor(10, TimeUnit.SECONDS) && kill.exitValue() == 0, "kill -HUP failed");
+        Process kill = new ProcessBuilder("kill", "-HUP", String.valueOf(p.process().pid())).start();
+        assertTrue(kill.waitFor(10, java.util.concurrent.TimeUnit.SECONDS) && kill.exitValue() == 0, "kill -HUP failed");
         repassed.expectErr("Authorization Violation");
         repassed.expectClosed();
         narrowed.send("PUB secret.x 1\r\nx\r\n");
         narrowed.expectErr("Permissions Violation for Publish to \"secret.x\"");
         keep.send("PUB a 2\r\nhi\r\n").expect("MSG a 1 2\r\nhi\r\n");
       }
-      assertTrue(readUntil(out, "reloaded users and permissions (5 users)"), "no reload line");
+      p.awaitStderr(Pattern.compile("reloaded users and permissions \\(5 users\\)"), WAIT);
     } finally {
-      p.destroyForcibly();
       java.nio.file.Files.deleteIfExists(conf);
     }
   }
 
-  private static boolean readUntil(BufferedReader out, String text) throws java.io.IOException {
-    String line;
-    while ((line = out.readLine()) != null) {
-      if (line.contains(text)) {
-        return true;
-      }
-    }
-    return false;
+  @Test
+  void aBadSettingExitsOneAndAUsageErrorTwo() throws Exception {
+    JarProcess bad = start("--max-payload=0", "--listen=127.0.0.1:0", "--http=127.0.0.1:0", "--cluster=127.0.0.1:0");
+    int status = bad.awaitExit(WAIT);
+    String out = bad.stdout() + bad.stderr();
+    assertEquals(1, status, out);
+    assertTrue(out.contains("max-payload"), out);
+    JarProcess usage = start("--no-such-flag=1");
+    assertEquals(2, usage.awaitExit(WAIT), usage.stdout() + usage.stderr());
   }
 }

@@ -1,5 +1,7 @@
 package dev.beacon.broker;
 
+import dev.beacon.testkit.NatsServerProcess;
+
 import org.junit.jupiter.api.Assumptions;
 
 import java.io.IOException;
@@ -42,7 +44,7 @@ final class ClientProgram {
     RunningBroker b = target.equals("broker") ? RunningBroker.start("") : null;
     NatsServerProcess ns = target.equals("broker") ? null : new NatsServerProcess("", false);
     try {
-      int port = b != null ? b.port() : ns.port;
+      int port = b != null ? b.port() : ns.port();
       Process p = new ProcessBuilder(binary.toAbsolutePath().toString(), String.valueOf(port))
           .redirectErrorStream(true).start();
       boolean exited = p.waitFor(30, TimeUnit.SECONDS);

@@ -96,10 +96,7 @@ class EventLoopsTest {
     long before = b.onContext(() -> b.broker.stats.slowConsumerClients);
     try (RawConn pub = RawConn.connect(b.port())) {
       // Wait until the slow client's SUB is in.
-      long deadline = System.nanoTime() + 5_000_000_000L;
-      while (b.onContext(() -> b.broker.sublist.match("sc").psubs.length) == 0 && System.nanoTime() < deadline) {
-        java.util.concurrent.locks.LockSupport.parkNanos(2_000_000); // poll interval
-      }
+      b.await(java.time.Duration.ofSeconds(5), () -> b.broker.sublist.match("sc").psubs.length > 0);
       String chunk = ("PUB sc 1024\r\n" + "y".repeat(1024) + "\r\n").repeat(64);
       for (int i = 0; i < 384; i++) {
         pub.send(chunk);

@@ -1,5 +1,7 @@
 package dev.beacon.broker;
 
+import dev.beacon.testkit.Await;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.AfterAll;
@@ -122,15 +124,8 @@ class MonitorTest {
       bad.send("PUBX\r\n").expectErr(Protocol.ERR_UNKNOWN_OP);
       bad.expectClosed();
     }
-    JsonNode closed = null;
-    long deadline = System.nanoTime() + 5_000_000_000L;
-    while (System.nanoTime() < deadline) {
-      closed = getJson("/connz?state=closed");
-      if (closed.path("total").asInt() > 0) {
-        break;
-      }
-      java.util.concurrent.locks.LockSupport.parkNanos(5_000_000); // poll interval
-    }
+    JsonNode closed = Await.value("a closed connection in /connz", java.time.Duration.ofSeconds(5),
+        () -> getJson("/connz?state=closed"), c -> c.path("total").asInt() > 0);
     JsonNode last = closed.path("connections").get(closed.path("connections").size() - 1);
     assertEquals("bad-one", last.path("name").asText());
     assertEquals("Parse Error", last.path("reason").asText());

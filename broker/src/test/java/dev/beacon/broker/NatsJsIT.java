@@ -1,5 +1,7 @@
 package dev.beacon.broker;
 
+import dev.beacon.testkit.NatsServerProcess;
+
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Timeout;
@@ -30,7 +32,7 @@ class NatsJsIT {
     RunningBroker b = target.equals("broker") ? RunningBroker.start("") : null;
     NatsServerProcess ns = target.equals("broker") ? null : new NatsServerProcess("", false);
     try {
-      int port = b != null ? b.port() : ns.port;
+      int port = b != null ? b.port() : ns.port();
       Process p;
       try {
         p = new ProcessBuilder("node", "conformance.js", String.valueOf(port))

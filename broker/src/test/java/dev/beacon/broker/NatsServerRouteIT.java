@@ -1,5 +1,7 @@
 package dev.beacon.broker;
 
+import dev.beacon.testkit.NatsServerProcess;
+
 import io.nats.client.Connection;
 import io.nats.client.Nats;
 import io.nats.client.Options;
@@ -95,7 +97,7 @@ class NatsServerRouteIT {
   void brokerSolicitsARouteToNatsServerFromItsStaticRoutes() throws Exception {
     Assumptions.assumeTrue(NatsServerProcess.installed(), "nats-server not installed");
     try (NatsServerProcess ns = new NatsServerProcess("", true);
-         RunningBroker b = RunningBroker.start("broker.routes=[\"nats-route://127.0.0.1:" + ns.clusterPort + "\"]")) {
+         RunningBroker b = RunningBroker.start("broker.routes=[\"nats-route://127.0.0.1:" + ns.clusterPort() + "\"]")) {
       await(b, () -> b.broker.routes.count() == 1 && b.broker.routes.all().get(0).solicited);
       try (Connection onBroker = connect(b.url()); Connection onNats = connect(ns.url())) {
         Subscription sn = onNats.subscribe("from.broker");

@@ -41,14 +41,8 @@ class RoutesTest {
     return r;
   }
 
-  private void await(Callable<Boolean> condition) throws Exception {
-    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-    while (!b.onContext(condition)) {
-      if (System.nanoTime() > deadline) {
-        fail("condition not met in time");
-      }
-      java.util.concurrent.locks.LockSupport.parkNanos(2_000_000); // poll interval
-    }
+  private void await(Callable<Boolean> condition) {
+    b.await(Duration.ofSeconds(10), condition);
   }
 
   @Test

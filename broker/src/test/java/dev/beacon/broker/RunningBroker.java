@@ -1,5 +1,7 @@
 package dev.beacon.broker;
 
+import dev.beacon.testkit.Await;
+
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 
@@ -8,8 +10,11 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
-/** An in-process broker on 127.0.0.1 with ephemeral ports, for tests. */
-final class RunningBroker implements AutoCloseable {
+/**
+ * The in-process broker of the tests: 127.0.0.1, ephemeral ports, in its own Vert.x. The
+ * discovery tests deploy theirs with {@link #options} into a Vert.x shared with in-process lookupds.
+ */
+public final class RunningBroker implements AutoCloseable {
   final Vertx vertx;
   final Broker broker;
 
@@ -18,10 +23,14 @@ final class RunningBroker implements AutoCloseable {
     this.broker = broker;
   }
 
+  /** Every listener on 127.0.0.1 port 0, advertised as 127.0.0.1; then {@code overrides} (HOCON). */
+  public static BrokerOptions options(String overrides) {
+    return BrokerOptions.of("broker.listen=\"127.0.0.1:0\"\nbroker.http=\"127.0.0.1:0\"\nbroker.cluster=\"127.0.0.1:0\"\n"
+        + "broker.broadcast-address=\"127.0.0.1\"\n" + overrides);
+  }
+
   static RunningBroker start(String overrides) {
-    String conf = "broker.listen=\"127.0.0.1:0\"\nbroker.http=\"127.0.0.1:0\"\nbroker.cluster=\"127.0.0.1:0\"\n"
-        + "broker.broadcast-address=\"127.0.0.1\"\n" + overrides;
-    BrokerOptions options = BrokerOptions.of(conf);
+    BrokerOptions options = options(overrides);
     Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(options.eventLoops()).setWorkerPoolSize(1));
     Broker broker = new Broker(options, Discovery.NONE);
     try {
@@ -58,15 +67,9 @@ final class RunningBroker implements AutoCloseable {
     return f.get(5, TimeUnit.SECONDS);
   }
 
-  /** Polls {@code condition} on the broker's context every 2 ms until it holds; fails after {@code within}. */
-  void await(Duration within, Callable<Boolean> condition) throws Exception {
-    long deadline = System.nanoTime() + within.toNanos();
-    while (!onContext(condition)) {
-      if (System.nanoTime() > deadline) {
-        org.junit.jupiter.api.Assertions.fail("condition not met in time");
-      }
-      java.util.concurrent.locks.LockSupport.parkNanos(2_000_000);
-    }
+  /** Awaits {@code condition}, evaluated on the broker's context; fails after {@code within}. */
+  void await(Duration within, Callable<Boolean> condition) {
+    Await.until("condition on the broker's context", within, () -> onContext(condition));
   }
 
   @Override

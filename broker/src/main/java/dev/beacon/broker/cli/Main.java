@@ -5,6 +5,7 @@ import dev.beacon.broker.BrokerOptions;
 import dev.beacon.broker.discovery.LookupdDiscovery;
 
 import dev.beacon.common.CommandLine;
+import dev.beacon.common.ExitCodes;
 import dev.beacon.common.NativeHeapTrim;
 import dev.beacon.common.NettyWarmup;
 import dev.beacon.common.ShutdownLogging;
@@ -39,7 +40,7 @@ public final class Main {
       options = BrokerOptions.from(((CommandLine.Run) result).config());
     } catch (RuntimeException e) {
       System.err.println("broker: " + e.getMessage());
-      System.exit(2);
+      System.exit(ExitCodes.BAD_SETTING);
       return;
     }
     // One event loop owns all broker state; event-loops > 1 adds loops for client socket I/O.
@@ -54,7 +55,7 @@ public final class Main {
       Throwable cause = e.getCause() != null && e.getMessage() == null ? e.getCause() : e;
       System.err.println("broker: " + cause.getMessage());
       vertx.close();
-      System.exit(1);
+      System.exit(ExitCodes.START_FAILURE);
       return;
     }
     reloadOnHangup(args, broker);

@@ -3,7 +3,7 @@ package dev.beacon.broker.discovery;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 
-/** The wire constants of nsqlookupd's TCP protocol as nsqd speaks it (spec lookupd.md 1 and 5). */
+/** The wire constants of nsqlookupd's TCP protocol as nsqd speaks it: magic, IDENTIFY with a JSON body, REGISTER/UNREGISTER/PING lines, size-prefixed answers. */
 final class LookupdCommands {
   /** Sent once, right after connecting; no newline follows it. */
   static final String MAGIC_V1 = "  V1";

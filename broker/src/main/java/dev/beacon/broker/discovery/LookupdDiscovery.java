@@ -1,10 +1,13 @@
 package dev.beacon.broker.discovery;
 
+import dev.beacon.broker.BrokerLog;
+import dev.beacon.common.Log;
 import dev.beacon.broker.Discovery;
 import dev.beacon.broker.DiscoveryHost;
 import dev.beacon.broker.DiscoveryOptions;
 import dev.beacon.common.CommandLine;
 import dev.beacon.common.HostPort;
+import dev.beacon.common.Hostname;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
@@ -12,10 +15,6 @@ import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetClientOptions;
 
-import java.io.IOException;
-import java.net.InetAddress;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -28,7 +27,7 @@ import java.util.Objects;
  * broker's route peers. Runs on the broker's context.
  */
 public final class LookupdDiscovery implements Discovery {
-  private static final System.Logger LOG = System.getLogger(LookupdDiscovery.class.getName());
+  private static final Log LOG = BrokerLog.LOG;
 
   private final DiscoveryHost host;
   private final DiscoveryOptions options;
@@ -62,7 +61,7 @@ public final class LookupdDiscovery implements Discovery {
     }
     vertx = host.context().owner();
     // IDENTIFY carries the hostname even when a broadcast address is configured; resolving it may block.
-    return vertx.executeBlocking(LookupdDiscovery::hostname).map(name -> {
+    return vertx.executeBlocking(Hostname::local).map(name -> {
       begin(options.broadcastAddress().isEmpty() ? name : options.broadcastAddress(), name);
       return null;
     });
@@ -94,7 +93,7 @@ public final class LookupdDiscovery implements Discovery {
     registrars.forEach(LookupdRegistrar::start);
     discovery.start();
     started = true;
-    LOG.log(System.Logger.Level.INFO, "cluster: registering with lookupd " + options.lookupdTcpAddresses()
+    LOG.info("cluster: registering with lookupd " + options.lookupdTcpAddresses()
         + " as " + broadcast + ":" + host.clientPort());
   }
 
@@ -144,18 +143,5 @@ public final class LookupdDiscovery implements Discovery {
       closing.add(httpClient.close());
     }
     return Future.join(closing).mapEmpty();
-  }
-
-  /** This machine's name, as nsqd's default broadcast address (Go's os.Hostname reads the kernel's); may block. */
-  private static String hostname() {
-    try {
-      return Files.readString(Path.of("/proc/sys/kernel/hostname")).strip();
-    } catch (IOException | RuntimeException e) {
-      try {
-        return InetAddress.getLocalHost().getHostName();
-      } catch (IOException e2) {
-        return "localhost";
-      }
-    }
   }
 }

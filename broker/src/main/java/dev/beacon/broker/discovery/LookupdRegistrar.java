@@ -1,5 +1,7 @@
 package dev.beacon.broker.discovery;
 
+import dev.beacon.broker.BrokerLog;
+import dev.beacon.common.Log;
 import dev.beacon.broker.DiscoveryOptions;
 import dev.beacon.common.HostPort;
 import io.vertx.core.Vertx;
@@ -31,8 +33,8 @@ import java.util.function.Consumer;
  * and registers everything again. All methods run on the broker's context.
  */
 final class LookupdRegistrar {
-  private static final System.Logger LOG = System.getLogger(LookupdRegistrar.class.getName());
-  /** Commands sent ahead of their answers; lookupd answers strictly in order (spec lookupd.md 1.3). */
+  private static final Log LOG = BrokerLog.LOG;
+  /** Commands sent ahead of their answers; lookupd answers strictly in order, one answer per command. */
   private static final int MAX_IN_FLIGHT = 32;
 
   /** One registration as lookupd knows it; {@code channel} null is the topic itself. */
@@ -218,7 +220,7 @@ final class LookupdRegistrar {
       // only register everything again and hit the same limit, so log the first refusal per
       // connection and go on; the refused names are offered again on the next connection.
       if (refused++ == 0) {
-        LOG.log(System.Logger.Level.WARNING, logPrefix + command + " refused: " + text
+        LOG.warn(logPrefix + command + " refused: " + text
             + " (further refusals on this connection are counted, not logged)");
       }
     } else if (text.startsWith(LookupdCommands.ERROR_PREFIX)) {
@@ -258,7 +260,7 @@ final class LookupdRegistrar {
         discoverable = false;
         if (!warnedUnchecked) {
           warnedUnchecked = true;
-          LOG.log(System.Logger.Level.ERROR, logPrefix + "this lookupd checks no registration secret (lookupd-secret is set):"
+          LOG.error(logPrefix + "this lookupd checks no registration secret (lookupd-secret is set):"
               + " registered with, but not used to find peers");
         }
       } else if (!LookupdCommands.ACCEPTED.equals(registration)) {
@@ -268,7 +270,7 @@ final class LookupdRegistrar {
         discoverable = true;
       }
     }
-    LOG.log(System.Logger.Level.INFO, logPrefix + "IDENTIFY ok, registering " + interest.topicCount() + " topics");
+    LOG.info(logPrefix + "IDENTIFY ok, registering " + interest.topicCount() + " topics");
     state = State.READY;
     failedAttempts = 0;
     httpAddress = new HostPort(address.host(), httpPort);
@@ -319,7 +321,7 @@ final class LookupdRegistrar {
       boolean want = interest.hasChannel(key.topic, key.channel);
       boolean has = channels != null && channels.contains(key.channel);
       if (want && !has) {
-        // REGISTER topic channel registers the topic too (spec lookupd.md 1.8).
+        // REGISTER topic channel registers the topic too (nsqlookupd adds both).
         sent.computeIfAbsent(key.topic, t -> new HashSet<>()).add(key.channel);
         return LookupdCommands.REGISTER;
       }
@@ -336,7 +338,7 @@ final class LookupdRegistrar {
       return LookupdCommands.REGISTER;
     }
     if (!want && has) {
-      // UNREGISTER topic removes this producer from all the topic's channels too (spec lookupd.md 1.9).
+      // UNREGISTER topic removes this producer from all the topic's channels too (as nsqlookupd does).
       sent.remove(key.topic);
       return LookupdCommands.UNREGISTER;
     }
@@ -384,7 +386,7 @@ final class LookupdRegistrar {
 
   private void scheduleReconnect(String reason) {
     long delay = backoff(failedAttempts++);
-    LOG.log(failedAttempts <= 1 ? System.Logger.Level.WARNING : System.Logger.Level.DEBUG,
+    LOG.log(failedAttempts <= 1 ? Log.Level.WARN : Log.Level.DEBUG,
         logPrefix + reason + "; reconnecting in " + delay + "ms");
     reconnectTimer = vertx.setTimer(delay, id -> connect());
   }

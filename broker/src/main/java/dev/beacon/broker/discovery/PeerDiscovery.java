@@ -1,5 +1,7 @@
 package dev.beacon.broker.discovery;
 
+import dev.beacon.broker.BrokerLog;
+import dev.beacon.common.Log;
 import dev.beacon.broker.DiscoveryOptions;
 import dev.beacon.common.HostPort;
 import io.vertx.core.Future;
@@ -30,8 +32,8 @@ import java.util.function.Supplier;
  * dropped. Runs on the broker's context; never blocks; every body read is bounded.
  */
 final class PeerDiscovery {
-  private static final System.Logger LOG = System.getLogger(PeerDiscovery.class.getName());
-  /** Asks nsqlookupd for its v1 envelope (spec lookupd.md 3.2); both envelopes are accepted. */
+  private static final Log LOG = BrokerLog.LOG;
+  /** Asks nsqlookupd for its v1 envelope (the answer without the pre-1.0 status_code/data wrapper); both envelopes are accepted. */
   private static final String ACCEPT_V1 = "application/vnd.nsq; version=1.0";
   /** Beacon lookupd's answer header with the node set's version; nsqlookupd sends none. */
   static final String VERSION_HEADER = "X-Lookupd-Version";
@@ -147,7 +149,7 @@ final class PeerDiscovery {
       }
       if (ar.failed()) {
         listing.version = null; // the next poll (timer) is a plain one
-        LOG.log(System.Logger.Level.DEBUG, "lookupd(" + lookupd + "): GET /nodes failed: " + ar.cause().getMessage());
+        LOG.debug("lookupd(" + lookupd + "): GET /nodes failed: " + ar.cause().getMessage());
         return;
       }
       listing.version = ar.result().version();
@@ -171,7 +173,7 @@ final class PeerDiscovery {
   private void onNodes(HostPort lookupd, Listing listing, JsonObject body) {
     Map<Node, String> nodes = nodes(body);
     if (nodes == null) {
-      LOG.log(System.Logger.Level.WARNING, "lookupd(" + lookupd + "): /nodes answer has no producers list");
+      LOG.warn("lookupd(" + lookupd + "): /nodes answer has no producers list");
       return;
     }
     for (Map.Entry<Node, String> e : nodes.entrySet()) {
@@ -234,7 +236,7 @@ final class PeerDiscovery {
       }
       if (ar.failed()) {
         // Down but still listed: keep what we knew, so the broker keeps retrying it with backoff.
-        LOG.log(System.Logger.Level.DEBUG, "node(" + node.broadcastAddress() + ":" + node.httpPort()
+        LOG.debug("node(" + node.broadcastAddress() + ":" + node.httpPort()
             + "): GET /varz failed: " + ar.cause().getMessage());
         return;
       }
@@ -285,7 +287,7 @@ final class PeerDiscovery {
       int removed = (int) published.stream().filter(p -> !peers.contains(p)).count();
       removals += removed;
       published = Set.copyOf(peers);
-      LOG.log(System.Logger.Level.INFO, "route peers from lookupd: " + published);
+      LOG.info("route peers from lookupd: " + published);
       routePeers.accept(published);
     }
   }

@@ -24,7 +24,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** lookupd + 3 brokers started with only --lookupd-tcp-address form one cluster and route messages (issue 4). */
+/** lookupd + 3 brokers started with only --lookupd-tcp-address form one cluster and route messages. */
 @Timeout(60)
 class ClusterIT {
   private static final Duration JOIN = Duration.ofSeconds(2);
@@ -214,7 +214,8 @@ class ClusterIT {
           && lookup.getJsonArray("producers").size() == 1;
     });
     System.out.printf("all brokers registered %d ms after the lookupd restart%n", (System.nanoTime() - t0) / 1_000_000);
-    // Observe two discovery polls with the new lookupd: no broker may have dropped a route peer.
+    // Observe two discovery polls with the new lookupd: no broker may have dropped a route peer (a
+    // deliberate bounded pause: what is checked is that nothing happens).
     Thread.sleep(2000);
     int removalsAfter = 0;
     for (String b : cluster.brokers.keySet()) {

@@ -3,6 +3,8 @@ package dev.beacon.broker.discovery;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.beacon.testkit.Await;
+import dev.beacon.testkit.JarProcess;
 import io.nats.client.Connection;
 import io.nats.client.Nats;
 import io.nats.client.Options;
@@ -14,7 +16,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -24,7 +25,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -45,53 +45,26 @@ class ClusterProcessIT {
   private static final Duration WAIT = Duration.ofSeconds(60);
 
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-  private final List<Process> processes = new ArrayList<>();
-  private final List<Path> logs = new ArrayList<>();
+  private final List<JarProcess> processes = new ArrayList<>();
 
   /** A started daemon: its process and the ports from its ready line. */
-  private record Daemon(Process process, Path log, int[] ports) {
+  private record Daemon(JarProcess jar, int[] ports) {
+    Process process() {
+      return jar.process();
+    }
   }
 
   @AfterEach
   void tearDown() throws Exception {
-    for (Process p : processes) {
-      p.destroyForcibly();
-    }
-    for (Process p : processes) {
-      p.waitFor(10, TimeUnit.SECONDS);
-    }
-    for (Path log : logs) {
-      Files.deleteIfExists(log);
+    for (JarProcess p : processes) {
+      p.kill();
     }
   }
 
   private Daemon start(Path jar, Pattern ready, String... args) throws Exception {
-    assertTrue(Files.exists(jar), jar + " missing: run after package");
-    Path log = Files.createTempFile("cluster-process-it", ".log");
-    logs.add(log);
-    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-jar", jar.toString()));
-    cmd.addAll(List.of(args));
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    JarProcess p = JarProcess.start(jar, args);
     processes.add(p);
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    while (System.nanoTime() < deadline) {
-      for (String line : Files.readAllLines(log, StandardCharsets.UTF_8)) {
-        Matcher m = ready.matcher(line);
-        if (m.matches()) {
-          int[] ports = new int[m.groupCount()];
-          for (int i = 0; i < ports.length; i++) {
-            ports[i] = Integer.parseInt(m.group(i + 1));
-          }
-          return new Daemon(p, log, ports);
-        }
-      }
-      if (!p.isAlive()) {
-        throw new AssertionError("exited: " + Files.readString(log));
-      }
-      Thread.sleep(50);
-    }
-    throw new AssertionError("no ready line: " + Files.readString(log));
+    return new Daemon(p, p.awaitReady(ready, WAIT));
   }
 
   private JsonObject get(int port, String path) throws Exception {
@@ -138,13 +111,10 @@ class ClusterProcessIT {
             && producers.getJsonObject(0).getInteger("tcp_port") == brokers.get("p3").ports()[0];
       });
       // Interest crosses the route shortly after it reaches lookupd; publish until the first message arrives.
-      io.nats.client.Message m = null;
-      long deadline = System.nanoTime() + WAIT.toNanos();
-      while (m == null && System.nanoTime() < deadline) {
+      io.nats.client.Message m = Await.nonNull("a publish on p1 to reach the subscriber on p3", WAIT, () -> {
         pub.publish("orders", "hello".getBytes(StandardCharsets.UTF_8));
-        m = s.nextMessage(Duration.ofMillis(200));
-      }
-      assertTrue(m != null, "a publish on p1 reaches the subscriber on p3");
+        return s.nextMessage(Duration.ofMillis(200));
+      });
       assertEquals("hello", new String(m.getData(), StandardCharsets.UTF_8));
     }
 

@@ -1,11 +1,12 @@
 package dev.beacon.broker.discovery;
 
+import dev.beacon.testkit.Await;
+
 import dev.beacon.broker.DiscoveryOptions;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.typesafe.config.ConfigFactory;
-import dev.beacon.lookupd.Lookupd;
-import dev.beacon.lookupd.LookupdOptions;
+import dev.beacon.lookupd.LookupdFixture;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -28,8 +29,7 @@ import org.junit.jupiter.api.Timeout;
 class LookupdRegistrationIT {
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
   private Vertx vertx;
-  private Lookupd lookupd;
-  private String lookupdDeployment;
+  private LookupdFixture lookupd;
   private FakeHost host;
   private LookupdDiscovery membership;
 
@@ -50,8 +50,7 @@ class LookupdRegistrationIT {
   }
 
   private void startLookupd(String tcp, String httpAddress) throws Exception {
-    lookupd = new Lookupd(LookupdOptions.of(Map.of("tcp-address", tcp, "http-address", httpAddress, "log-level", "warn")));
-    lookupdDeployment = vertx.deployVerticle(lookupd).await(10, TimeUnit.SECONDS);
+    lookupd = new LookupdFixture(vertx, Map.of("tcp-address", tcp, "http-address", httpAddress));
   }
 
   private void startMembership() throws Exception {
@@ -73,16 +72,7 @@ class LookupdRegistrationIT {
   }
 
   private JsonObject awaitLookup(String topic, Duration within, Predicate<JsonObject> condition) throws Exception {
-    long deadline = System.nanoTime() + within.toNanos();
-    JsonObject last = null;
-    while (System.nanoTime() < deadline) {
-      last = lookup(topic);
-      if (condition.test(last)) {
-        return last;
-      }
-      Thread.sleep(20);
-    }
-    throw new AssertionError("/lookup?topic=" + topic + " never matched; last: " + last);
+    return Await.value("/lookup?topic=" + topic + " to match", within, () -> lookup(topic), condition);
   }
 
   private static int producers(JsonObject lookup) {
@@ -119,7 +109,7 @@ class LookupdRegistrationIT {
     host.subscription("jobs", "g", true);
     awaitLookup("jobs", Duration.ofSeconds(5), l -> producers(l) == 1);
 
-    vertx.undeploy(lookupdDeployment).await(10, TimeUnit.SECONDS);
+    lookupd.close();
     startLookupd("127.0.0.1:" + tcp, "127.0.0.1:" + httpPort);
     long restarted = System.nanoTime();
     Duration pingInterval = Duration.ofSeconds(15); // reference.conf lookupd-ping-interval

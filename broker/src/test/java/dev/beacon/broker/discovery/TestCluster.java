@@ -1,9 +1,11 @@
 package dev.beacon.broker.discovery;
 
+import dev.beacon.testkit.Await;
+
 import dev.beacon.broker.Broker;
-import dev.beacon.broker.BrokerOptions;
+import dev.beacon.broker.RunningBroker;
 import dev.beacon.lookupd.Lookupd;
-import dev.beacon.lookupd.LookupdOptions;
+import dev.beacon.lookupd.LookupdFixture;
 import io.nats.client.Connection;
 import io.nats.client.Nats;
 import io.nats.client.Options;
@@ -32,7 +34,7 @@ final class TestCluster implements AutoCloseable {
 
   final Vertx vertx = Vertx.vertx();
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-  private final Map<String, Lookupd> lookupds = new LinkedHashMap<>();
+  private final Map<String, LookupdFixture> lookupds = new LinkedHashMap<>();
   private final Map<String, String> deployments = new LinkedHashMap<>();
   final Map<String, Broker> brokers = new LinkedHashMap<>();
   /** Each broker's lookupd discovery, as its factory created it (read from the test thread). */
@@ -45,20 +47,19 @@ final class TestCluster implements AutoCloseable {
 
   /** With more lookupd settings (registration-secret, tls-cert, ...). */
   Lookupd startLookupd(String name, String tcp, String httpAddress, Map<String, ?> more) throws Exception {
-    Map<String, Object> o = new java.util.HashMap<>(Map.of("tcp-address", tcp, "http-address", httpAddress, "log-level", "warn"));
+    Map<String, Object> o = new java.util.HashMap<>(Map.of("tcp-address", tcp, "http-address", httpAddress));
     o.putAll(more);
-    Lookupd l = new Lookupd(LookupdOptions.of(o));
-    deployments.put(name, vertx.deployVerticle(l).await(10, TimeUnit.SECONDS));
+    LookupdFixture l = new LookupdFixture(vertx, o);
     lookupds.put(name, l);
-    return l;
+    return l.lookupd();
   }
 
   Lookupd lookupd(String name) {
-    return lookupds.get(name);
+    return lookupds.get(name).lookupd();
   }
 
   String lookupdTcp(String name) {
-    return "127.0.0.1:" + lookupds.get(name).tcpPort();
+    return lookupds.get(name).tcpAddress();
   }
 
   /** Starts a broker registered with the given lookupd TCP addresses. */
@@ -69,8 +70,7 @@ final class TestCluster implements AutoCloseable {
   /** With more broker settings (HOCON lines). */
   Broker startBrokerWith(String name, String more, String... lookupdTcpAddresses) throws Exception {
     String list = java.util.Arrays.stream(lookupdTcpAddresses).map(a -> "\"" + a + "\"").collect(Collectors.joining(","));
-    Broker b = new Broker(BrokerOptions.of("broker.listen = \"127.0.0.1:0\"\nbroker.http = \"127.0.0.1:0\"\n"
-        + "broker.cluster = \"127.0.0.1:0\"\nbroker.name = \"" + name + "\"\nbroker.broadcast-address = \"127.0.0.1\"\n"
+    Broker b = new Broker(RunningBroker.options("broker.name = \"" + name + "\"\n"
         + "broker.lookupd-tcp-address = [" + list + "]\n" + BROKER_CONFIG + more), (host, options) -> {
           LookupdDiscovery d = new LookupdDiscovery(host, options);
           discoveries.put(name, d);
@@ -83,10 +83,14 @@ final class TestCluster implements AutoCloseable {
 
   /** Undeploys a broker or lookupd (its sockets close, as when the process dies). */
   void stop(String name) throws Exception {
+    LookupdFixture lookupd = lookupds.remove(name);
+    if (lookupd != null) {
+      lookupd.close();
+      return;
+    }
     vertx.undeploy(deployments.remove(name)).await(10, TimeUnit.SECONDS);
     brokers.remove(name);
     discoveries.remove(name);
-    lookupds.remove(name);
   }
 
   String url(String broker) {
@@ -171,14 +175,8 @@ final class TestCluster implements AutoCloseable {
     return n;
   }
 
-  static void await(String what, Duration within, Check check) throws Exception {
-    long deadline = System.nanoTime() + within.toNanos();
-    while (!check.ok()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out after " + within.toMillis() + "ms waiting for " + what);
-      }
-      Thread.sleep(20);
-    }
+  static void await(String what, Duration within, Check check) {
+    Await.until(what, within, check::ok);
   }
 
   /** A condition polled with a deadline (may throw, e.g. on HTTP). */
