@@ -163,6 +163,23 @@ final class ClientConnection extends Conn {
         });
   }
 
+  /** Permission violations of this client so far (each gets its -ERR; the log gets a sample). */
+  private long violations;
+
+  /**
+   * Logs the 1st, 10th, 100th, ... violation of this client with the count: a client looping on a
+   * refused publish must not turn into a log line per message.
+   */
+  private void logViolation(String what) {
+    long n = ++violations;
+    for (long p = 1; p <= n; p *= 10) {
+      if (p == n) {
+        broker.log(this + " " + what + (n > 1 ? " (violation " + n + " of this client)" : ""));
+        return;
+      }
+    }
+  }
+
   /** CONNECT accepted: the user's permissions apply from here on. */
   private void accepted(Auth auth, String login, String presented, String stored) {
     user = login;
@@ -257,7 +274,7 @@ final class ClientConnection extends Conn {
       // As nats-server: -ERR, nothing delivered, no +OK, the connection stays open.
       String subject = new String(p.args, p.subjectOff, p.subjectLen, java.nio.charset.StandardCharsets.UTF_8);
       send(Frames.err(Protocol.publishViolation(subject)));
-      broker.log(this + " Publish Violation - User \"" + user + "\", Subject \"" + subject + "\"");
+      logViolation("Publish Violation - User \"" + user + "\", Subject \"" + subject + "\"");
       return;
     }
     // nats-server acknowledges a verbose publish before it delivers it (a self-subscriber sees +OK first).
@@ -271,7 +288,7 @@ final class ClientConnection extends Conn {
     // nats-server checks permissions before the subject's validity and the subscription limit.
     if (perms != null && !perms.canSubscribe(subject, queue)) {
       send(Frames.err(Protocol.subscriptionViolation(subject, queue)));
-      broker.log(this + " Subscription Violation - User \"" + user + "\", Subject \"" + subject + "\", SID " + sid);
+      logViolation("Subscription Violation - User \"" + user + "\", Subject \"" + subject + "\", SID " + sid);
       return;
     }
     if (!Subjects.isValid(subject) || (queue != null && !Subjects.isValidLiteral(queue))) {
