@@ -80,6 +80,20 @@ public final class Broker extends VerticleBase {
     this.serverName = options.name().isEmpty() ? serverId : options.name();
   }
 
+  private io.vertx.core.WorkerExecutor authWorkers;
+
+  /**
+   * Where bcrypt checks run: a worker pool of its own, one thread per core, so logins are checked
+   * in parallel (as nats-server's goroutines do) and never queue behind other blocking work.
+   */
+  io.vertx.core.WorkerExecutor authWorkers() {
+    if (authWorkers == null) {
+      authWorkers = vertx.createSharedWorkerExecutor("beacon-auth-" + serverId(),
+          Runtime.getRuntime().availableProcessors());
+    }
+    return authWorkers;
+  }
+
   /** Users, token and permissions in force (replaced by {@link #reloadAuth}); on the broker's context. */
   Auth auth() {
     return auth;
@@ -189,6 +203,9 @@ public final class Broker extends VerticleBase {
 
   private Future<?> shutdown() {
     shuttingDown = true;
+    if (authWorkers != null) {
+      authWorkers.close();
+    }
     return stopCluster().eventually(() -> closeListeners()).eventually(this::closeConnections);
   }
 

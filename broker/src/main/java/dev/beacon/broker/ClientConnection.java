@@ -133,7 +133,7 @@ final class ClientConnection extends Conn {
     // A bcrypt check takes milliseconds by design: on a worker, with this client's input held
     // (parsing goes on after the answer, in order). The auth timer still runs.
     parser.suspend();
-    broker.context().<Boolean>executeBlocking(() -> !gone && Auth.matches(stored, presented), false)
+    broker.authWorkers().<Boolean>executeBlocking(() -> !gone && Auth.matches(stored, presented), false)
         .onComplete(ar -> {
           if (closed) {
             return;
@@ -218,7 +218,7 @@ final class ClientConnection extends Conn {
       if (!stored.equals(checkedAgainst)) {
         if (Auth.isBcrypt(stored)) {
           String presented = secret;
-          broker.context().<Boolean>executeBlocking(() -> !gone && Auth.matches(stored, presented), false)
+          broker.authWorkers().<Boolean>executeBlocking(() -> !gone && Auth.matches(stored, presented), false)
               .onComplete(ar -> {
                 if (!closed && broker.auth() == next) {
                   if (ar.failed() || !ar.result()) {

@@ -62,7 +62,7 @@ final class Deliver {
         touch(rc);
         rc.addQueue(s.queueBytes);
         delivered++;
-      } else if (msg((ClientConnection) s.owner, s, p)) {
+      } else if (msg((ClientConnection) s.owner, s, p) || otherMember(group, s, pub, p)) {
         delivered++;
       }
     }
@@ -75,6 +75,19 @@ final class Deliver {
     if (delivered == 0 && pub != null && p.replyLen >= 0 && pub.noResponders) {
       noResponders(pub, p);
     }
+  }
+
+  /**
+   * The picked member refused the message (its subscribe deny list covers the subject): as
+   * nats-server, another local member of the group gets it. Rare, so a plain scan.
+   */
+  private boolean otherMember(Subscription[] group, Subscription refused, ClientConnection pub, Parser p) {
+    for (Subscription o : group) {
+      if (o != refused && o.owner instanceof ClientConnection c && weight(o, pub, false) > 0 && msg(c, o, p)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private void touch(RouteConnection rc) {

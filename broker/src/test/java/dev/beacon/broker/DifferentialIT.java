@@ -356,4 +356,28 @@ class DifferentialIT {
     org.junit.jupiter.api.Assertions.assertTrue(lines[1].contains("MSG foo.baz") && !lines[1].contains("MSG foo.bar")
         && lines[2].contains("MSG foo.bar") && !lines[2].contains("MSG foo.baz"), nats);
   }
+
+  /** A queue group whose member's deny list covers the subject: every message goes to the other member. */
+  private static String queueDeny(int port) throws IOException {
+    try (Script s = new Script(port, login("alice", "foo"), login("wild", "foo"))) {
+      s.step(0, "SUB foo.* q 1\r\n");
+      s.step(1, "SUB foo.* q 1\r\n");
+      StringBuilder pubs = new StringBuilder();
+      for (int i = 0; i < 8; i++) {
+        pubs.append("PUB foo.bar 1\r\n").append(i).append("\r\n");
+      }
+      s.step(0, pubs.toString());
+      s.step(1, "");
+      s.step(0, "");
+      return s.transcript();
+    }
+  }
+
+  @Test
+  void sameQueueGroupDeliveryWithADenyingMember() throws Exception {
+    Assumptions.assumeTrue(authNats != null, "nats-server not installed");
+    String nats = queueDeny(authNats.port());
+    assertEquals(nats, queueDeny(authBroker.port()));
+    org.junit.jupiter.api.Assertions.assertTrue(nats.contains("MSG foo.bar 1 1\\r\\n7"), nats);
+  }
 }
