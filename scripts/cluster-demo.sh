@@ -4,38 +4,52 @@
 # /dev/tcp, no client library), the topic appearing in lookupd's /lookup, and the route mesh.
 # Everything it starts is stopped on exit (Ctrl-C included).
 #
-#   scripts/cluster-demo.sh            builds the jars first if they are missing
+#   scripts/cluster-demo.sh            builds the distribution archive first if it is missing
 #   KEEP=1 scripts/cluster-demo.sh     leaves the cluster running until Ctrl-C
 #
-# Environment: LOOKUPD_JAR, BROKER_JAR (default: the module targets), JAVA (default: java).
+# The daemons run from the distribution archive (dist/target/beacon-<version>.tar.gz, unpacked next
+# to it, into dist/target/beacon-<version>/, again whenever the archive is rebuilt) through its
+# launchers, bin/lookupd and bin/broker, with the JVM flags they pick for this machine. The first
+# run's stop takes a few seconds more: each daemon's first stop writes its class data sharing
+# archive (lib/*.jsa), which makes every later start faster.
+# Environment: DIST (another archive), JAVA_OPTS (passed to the launchers).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-LOOKUPD_JAR=${LOOKUPD_JAR:-lookupd/target/lookupd.jar}
-BROKER_JAR=${BROKER_JAR:-broker/target/broker.jar}
-JAVA=${JAVA:-java}
-JVM=(-XX:+UseSerialGC -Xmx128m)
-LOGS=$(mktemp -d)
+VERSION=$(sed -n 's:^  <version>\(.*\)</version>:\1:p' pom.xml | head -1)
+DIST=${DIST:-dist/target/beacon-$VERSION.tar.gz}
+WORK=$(mktemp -d)
+LOGS=$WORK/logs
+mkdir -p "$LOGS"
 
 pids=()
 cleanup() {
   local p
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  rm -rf "$LOGS"
+  rm -rf "$WORK"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 say() { printf '\n== %s\n' "$*"; }
 
-if [ ! -f "$LOOKUPD_JAR" ] || [ ! -f "$BROKER_JAR" ]; then
-  say "building the jars (mvn -q -B -DskipTests package)"
+if [ ! -f "$DIST" ]; then
+  say "building the distribution archive (mvn -q -B -DskipTests package)"
   mvn -q -B -DskipTests package
 fi
+HOME_DIR=${DIST%.tar.gz}
+if [ ! -f "$HOME_DIR/.unpacked" ] || [ "$DIST" -nt "$HOME_DIR/.unpacked" ]; then
+  rm -rf "$HOME_DIR"
+  mkdir -p "$HOME_DIR"
+  tar xzf "$DIST" -C "$HOME_DIR" --strip-components=1
+  touch "$HOME_DIR/.unpacked"
+fi
+say "launchers from $DIST"
+"$HOME_DIR/bin/broker" --print-jvm-flags --version 2>&1 | sed 's/^/  /'
 
-# start NAME JAR ARGS...: starts a daemon with ports 0 and waits for its ready line; sets READY.
+# start NAME DAEMON ARGS...: starts bin/DAEMON with ports 0 and waits for its ready line; sets READY.
 start() {
-  local name=$1 jar=$2; shift 2
-  "$JAVA" "${JVM[@]}" -jar "$jar" "$@" >"$LOGS/$name.log" 2>&1 &
+  local name=$1 daemon=$2; shift 2
+  "$HOME_DIR/bin/$daemon" "$@" >"$LOGS/$name.log" 2>&1 &
   pids+=($!)
   local i
   for i in $(seq 1 300); do
@@ -50,13 +64,13 @@ start() {
 port() { sed -E "s/.*$1 [^ ]*:([0-9]+).*/\1/" <<<"$READY"; }
 
 say "lookupd"
-start lookupd "$LOOKUPD_JAR" --tcp-address=127.0.0.1:0 --http-address=127.0.0.1:0 --broadcast-address=127.0.0.1
+start lookupd lookupd --tcp-address=127.0.0.1:0 --http-address=127.0.0.1:0 --broadcast-address=127.0.0.1
 LOOKUPD_TCP=$(port tcp); LOOKUPD_HTTP=$(port http)
 
 say "3 brokers, each given only --lookupd-tcp-address=127.0.0.1:$LOOKUPD_TCP"
 declare -A CLIENT HTTP
 for b in b1 b2 b3; do
-  start "$b" "$BROKER_JAR" --listen=127.0.0.1:0 --http=127.0.0.1:0 --cluster=127.0.0.1:0 \
+  start "$b" broker --listen=127.0.0.1:0 --http=127.0.0.1:0 --cluster=127.0.0.1:0 \
     --lookupd-tcp-address="127.0.0.1:$LOOKUPD_TCP" --broadcast-address=127.0.0.1 --name="$b"
   CLIENT[$b]=$(port 'clients on'); HTTP[$b]=$(port 'monitoring on')
 done

@@ -22,12 +22,12 @@ final class LookupdBench {
   /** nsqd PINGs every 15 s; ping faster so a lookupd with a short idle timeout is still satisfied. */
   static final long PING_INTERVAL_MS = 5_000;
 
-  /** The registry sizes issue 2 quotes nsqlookupd figures for; the issue figure applies only at exactly that size. */
+  /** The registry sizes nsqlookupd v1.3.0 was measured at earlier; an earlier figure applies only at exactly that size. */
   static final String SMALL = "10 brokers x 10 shared topics x 2 channels";
   static final String SHARED = "100 brokers x 1,000 shared topics x 2 channels";
   static final String DISTINCT = "100 brokers x 1,000 distinct topics x 2 channels (100,000 topics)";
-  /** Issue 2's nsqlookupd figures (same machine): registry description + row -> [value, display]. */
-  static final Map<String, Object[]> ISSUE_FIGURES = Map.of(
+  /** nsqlookupd v1.3.0's earlier figures (same machine): registry description + row -> [value, display]. */
+  static final Map<String, Object[]> EARLIER_FIGURES = Map.of(
       SMALL + "|lookup.c1", new Object[] {69_000.0, "~69k"},
       SMALL + "|lookup.c8", new Object[] {122_000.0, "~122k"},
       SHARED + "|lookup.c1", new Object[] {10_000.0, "~10k"},
@@ -163,7 +163,7 @@ final class LookupdBench {
   /**
    * The lookupd table: one block of rows per registry size, in the order the sizes were run. With
    * rows measured against a real nsqlookupd ({@code ref}) the reference column shows those, else
-   * issue 2's quoted figures (which apply only at exactly the sizes the issue names).
+   * the earlier figures (which apply only at exactly the sizes they were measured at).
    */
   static void table(List<Results.Line> all, PrintStream out) {
     List<Results.Line> lines = Report.section(all, "lookupd");
@@ -171,7 +171,7 @@ final class LookupdBench {
     if (measuredRef) {
       out.println("| registry | row | nsqlookupd (measured, same run) | Beacon | Beacon/nsqlookupd | Beacon vs small registry | lookupd CPU s nsqlookupd / Beacon | lookupd CPU per request or REGISTER nsqlookupd / Beacon |");
     } else {
-      out.println("| registry | row | nsqlookupd (issue figure, same machine) | Beacon | Beacon/ref | Beacon vs small registry | lookupd CPU s | lookupd CPU per request or REGISTER |");
+      out.println("| registry | row | nsqlookupd (earlier figure, same machine) | Beacon | Beacon/ref | Beacon vs small registry | lookupd CPU s | lookupd CPU per request or REGISTER |");
     }
     out.println("|---|---|---|---|---|---|---|---|");
     Map<String, String> sizes = Results.notes(lines, "|registry");
@@ -199,12 +199,12 @@ final class LookupdBench {
               Report.cell(l), Report.ratio(l, ref), vsSmall, cpu(ref), cpu(l), Report.perOp(ref), Report.perOp(l));
           continue;
         }
-        Object[] issue = ISSUE_FIGURES.get(desc + "|" + metric);
+        Object[] earlier = EARLIER_FIGURES.get(desc + "|" + metric);
         String ratio = "-";
-        if (issue != null && beaconMeasured) {
-          ratio = String.format(Locale.ROOT, "%s%.2fx", metric.startsWith("nodes") ? ">" : "", l.value() / (double) issue[0]);
+        if (earlier != null && beaconMeasured) {
+          ratio = String.format(Locale.ROOT, "%s%.2fx", metric.startsWith("nodes") ? ">" : "", l.value() / (double) earlier[0]);
         }
-        out.printf("| %s | %s | %s | %s | %s | %s | %s | %s |%n", desc, label(metric), issue == null ? "-" : issue[1],
+        out.printf("| %s | %s | %s | %s | %s | %s | %s | %s |%n", desc, label(metric), earlier == null ? "-" : earlier[1],
             Report.cell(l), ratio, vsSmall, cpu(l), Report.perOp(l));
       }
     }

@@ -33,8 +33,14 @@ final class NatsBench {
    * One measured run: its figure (and a second one for latency rows), how many messages were
    * published but never received, and how many operations the run counted (messages published or
    * delivered, round trips), which turns the server's CPU time into CPU per operation.
+   * {@code clientCpu} is CPU time a load generator in another process used (0 for this one,
+   * whose CPU the caller reads itself).
    */
-  record Run(double value, double value2, long lost, long ops) {}
+  record Run(double value, double value2, long lost, long ops, double clientCpu) {
+    Run(double value, double value2, long lost, long ops) {
+      this(value, value2, lost, ops, 0);
+    }
+  }
 
   private final String host;
   private final int pubPort;
@@ -50,6 +56,14 @@ final class NatsBench {
     this.pubPort = pubPort;
     this.subPort = subPort;
     this.routeTimeoutMs = routeTimeoutMs;
+  }
+
+  String host() {
+    return host;
+  }
+
+  int pubPort() {
+    return pubPort;
   }
 
   /** A PUB frame repeated to fill about {@link #BATCH_BYTES}; {@code count[0]} receives the number of frames. */

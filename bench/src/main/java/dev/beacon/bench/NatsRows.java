@@ -82,7 +82,7 @@ final class NatsRows {
             if (!warmup) {
               double serverCpu = cpu(t.pids()) - cpu0;
               runs.get(t.server()).get(e.getKey()).add(new double[] {r.value(), r.value2(), r.lost(),
-                  serverCpu, Proc.cpuSeconds(SELF) - self0, r.ops() > 0 ? serverCpu * 1e9 / r.ops() : Double.NaN});
+                  serverCpu, Proc.cpuSeconds(SELF) - self0 + r.clientCpu(), r.ops() > 0 ? serverCpu * 1e9 / r.ops() : Double.NaN});
             }
           } catch (NatsBench.NoRouteException nr) {
             skipped.put(t.server(), "cluster not formed: " + nr.getMessage());

@@ -14,8 +14,8 @@ final class Report {
   /** Row id -> label, in table order. */
   static final Map<String, String> BROKER_ROWS = new LinkedHashMap<>();
   static final Map<String, String> CLUSTER_ROWS = new LinkedHashMap<>();
-  /** Figures quoted in issue 3 / issue 4 for nats-server 2.9.10 with a Go client on this machine. */
-  static final Map<String, String> ISSUE_FIGURES = Map.ofEntries(
+  /** Figures measured earlier for nats-server 2.9.10 with a nats.go client on this machine, for orientation. */
+  static final Map<String, String> EARLIER_FIGURES = Map.ofEntries(
       Map.entry("broker|pub16", "~8.0M"), Map.entry("broker|sub16", "~3.2-3.5M"), Map.entry("broker|sub1k", "~1.1M"),
       Map.entry("broker|fan16", "~4.9M"), Map.entry("broker|rtt50", "26"), Map.entry("broker|rtt99", "43"),
       Map.entry("broker|req16", "~117k"), Map.entry("broker|rss", "~23"),
@@ -48,10 +48,20 @@ final class Report {
       out.println("No results.");
       return 1;
     }
-    if (lines.stream().anyMatch(l -> l.section().equals("broker"))) {
+    boolean go = lines.stream().anyMatch(l -> l.section().equals("broker" + Main.GO_SUFFIX));
+    if (go) {
+      out.println("### Broker vs nats-server 2.9.10 (one node, same run): this module's client | nats.go");
+      out.println();
+      bothClients(lines, out);
+    } else if (lines.stream().anyMatch(l -> l.section().equals("broker"))) {
       out.println("### Broker vs nats-server 2.9.10 (one node, same client, same run)");
       out.println();
       natsTable(lines, "broker", BROKER_ROWS, "nats-server", out);
+    }
+    if (lines.stream().anyMatch(l -> l.section().equals("memory"))) {
+      out.println("### Resident memory: broker vs nats-server 2.9.10 (each row on freshly started servers)");
+      out.println();
+      memoryTable(lines, out);
     }
     if (lines.stream().anyMatch(l -> l.section().equals("cluster"))) {
       out.println("### Cross-broker: 2-node nats-server cluster vs lookupd + 2 auto-joined brokers");
@@ -61,7 +71,7 @@ final class Report {
     if (lines.stream().anyMatch(l -> l.section().equals("lookupd"))) {
       boolean measured = lines.stream().anyMatch(l -> l.section().equals("lookupd") && l.server().equals("ref"));
       out.println(measured ? "### lookupd vs nsqlookupd (both measured in this run, same rows)"
-          : "### lookupd vs nsqlookupd v1.3.0 (issue figures; set NSQLOOKUPD to measure one)");
+          : "### lookupd vs nsqlookupd v1.3.0 (earlier figures; set NSQLOOKUPD to measure one)");
       out.println();
       LookupdBench.table(lines, out);
     }
@@ -74,15 +84,55 @@ final class Report {
 
   private static void natsTable(List<Results.Line> lines, String section, Map<String, String> rows, String refName,
       PrintStream out) {
-    out.printf("| row | issue figure (Go client) | %s | Beacon | Beacon/ref | CPU s ref / Beacon | server CPU per op ref / Beacon | lost ref / Beacon |%n",
+    out.printf("| row | earlier figure (nats.go client) | %s | Beacon | Beacon/ref | CPU s ref / Beacon | server CPU per op ref / Beacon | lost ref / Beacon |%n",
         refName);
     out.println("|---|---|---|---|---|---|---|---|");
     for (Map.Entry<String, String> r : rows.entrySet()) {
       Results.Line ref = find(lines, section, r.getKey(), "ref");
       Results.Line beacon = find(lines, section, r.getKey(), "beacon");
       out.printf("| %s | %s | %s | %s | %s | %s / %s | %s / %s | %s / %s |%n", r.getValue(),
-          ISSUE_FIGURES.getOrDefault(section + "|" + r.getKey(), "-"), cell(ref), cell(beacon), ratio(beacon, ref),
+          EARLIER_FIGURES.getOrDefault(section + "|" + r.getKey(), "-"), cell(ref), cell(beacon), ratio(beacon, ref),
           cpu(ref), cpu(beacon), perOp(ref), perOp(beacon), lost(ref), lost(beacon));
+    }
+    out.println();
+  }
+
+  /**
+   * The broker rows of both load generators side by side: for each, nats-server's figure, Beacon's,
+   * the ratio, the server CPU per counted message or request, and the messages lost.
+   */
+  private static void bothClients(List<Results.Line> lines, PrintStream out) {
+    out.println("| row | own: nats-server | own: Beacon | own: Beacon/ref | own: CPU/op ref / Beacon | own: lost ref / Beacon "
+        + "| nats.go: nats-server | nats.go: Beacon | nats.go: Beacon/ref | nats.go: CPU/op ref / Beacon | nats.go: lost ref / Beacon |");
+    out.println("|---|---|---|---|---|---|---|---|---|---|---|");
+    for (Map.Entry<String, String> r : BROKER_ROWS.entrySet()) {
+      StringBuilder b = new StringBuilder("| ").append(r.getValue());
+      for (String section : List.of("broker", "broker" + Main.GO_SUFFIX)) {
+        Results.Line ref = find(lines, section, r.getKey(), "ref");
+        Results.Line beacon = find(lines, section, r.getKey(), "beacon");
+        b.append(" | ").append(cell(ref)).append(" | ").append(cell(beacon)).append(" | ").append(ratio(beacon, ref))
+            .append(" | ").append(perOp(ref)).append(" / ").append(perOp(beacon))
+            .append(" | ").append(lost(ref)).append(" / ").append(lost(beacon));
+      }
+      out.println(b.append(" |"));
+    }
+    out.println();
+  }
+
+  private static void memoryTable(List<Results.Line> lines, PrintStream out) {
+    out.println("| row | nats-server | Beacon | Beacon/ref |");
+    out.println("|---|---|---|---|");
+    for (String row : List.of("idle", "conns", "subs")) {
+      Results.Line ref = find(lines, "memory", row, "ref");
+      Results.Line beacon = find(lines, "memory", row, "beacon");
+      if (ref == null && beacon == null) {
+        continue;
+      }
+      String what = ref != null && ref.measured() ? ref.note() : beacon != null && beacon.measured() ? beacon.note() : row;
+      // The note ends with how long the opening took on that server; the label keeps only the shape.
+      int paren = what.indexOf(" (");
+      String label = (paren > 0 ? what.substring(0, paren) : what) + " (MiB, lower is better)";
+      out.printf("| %s | %s | %s | %s |%n", label, cell(ref), cell(beacon), ratio(beacon, ref));
     }
     out.println();
   }

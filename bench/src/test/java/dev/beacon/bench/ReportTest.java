@@ -57,7 +57,7 @@ class ReportTest {
   }
 
   @Test
-  void lookupdRowsCompareWithIssueFiguresOnlyAtTheIssueSizes() throws IOException {
+  void lookupdRowsCompareWithEarlierFiguresOnlyAtTheirSizes() throws IOException {
     Path f = dir.resolve("r.tsv");
     Results r = new Results(f);
     r.described("lookupd", "small|registry", "beacon", 300, LookupdBench.describe(10, 10, 2, false));
@@ -70,18 +70,18 @@ class ReportTest {
   }
 
   @Test
-  void lookupdWithoutMeasuredNsqlookupdSaysItShowsIssueFigures() throws IOException {
+  void lookupdWithoutMeasuredNsqlookupdSaysItShowsEarlierFigures() throws IOException {
     Path f = dir.resolve("r.tsv");
     Results r = new Results(f);
     r.described("lookupd", "small|registry", "beacon", 300, LookupdBench.describe(10, 10, 2, false));
     r.value("lookupd", "small|lookup.c1", "beacon", 138_000, 4, 0);
     String out = report(f, 0);
-    assertTrue(out.contains("(issue figures; set NSQLOOKUPD to measure one)"), out);
-    assertTrue(out.contains("| nsqlookupd (issue figure, same machine) | Beacon | Beacon/ref |"), out);
+    assertTrue(out.contains("(earlier figures; set NSQLOOKUPD to measure one)"), out);
+    assertTrue(out.contains("| nsqlookupd (earlier figure, same machine) | Beacon | Beacon/ref |"), out);
   }
 
   @Test
-  void measuredNsqlookupdReplacesTheIssueFigures() throws IOException {
+  void measuredNsqlookupdReplacesTheEarlierFigures() throws IOException {
     Path f = dir.resolve("r.tsv");
     Results r = new Results(f);
     String small = LookupdBench.describe(10, 10, 2, false);
@@ -97,13 +97,47 @@ class ReportTest {
     assertTrue(out.contains("| nsqlookupd (measured, same run) | Beacon | Beacon/nsqlookupd |"), out);
     assertTrue(out.contains("| " + small + " | /lookup req/s, wrk -t1 -c1 | 20k | 30k | 1.50x | - | 3.00 / 4.00 | 30 us / 8.0 us |"), out);
     assertTrue(out.contains("| " + small + " | resident memory (MiB) | 12.0 | 60.0 | 5.00x | - | - / - | - / - |"), out);
-    // a row only the reference measured still shows, with Beacon "not run"; the issue figure (~69k) is gone
+    // a row only the reference measured still shows, with Beacon "not run"; the earlier figure (~69k) is gone
     assertTrue(out.contains("| " + small + " | /nodes req/s, wrk -t1 -c1 | 15k | not run | - |"), out);
     assertTrue(!out.contains("~69k"), out);
   }
 
   @Test
-  void issueSizeDescriptionsMatchWhatTheFullRunRegisters() {
+  void bothClientsSideBySideWithCpuPerOpAndLost() throws IOException {
+    Path f = dir.resolve("r.tsv");
+    Results r = new Results(f);
+    r.value("broker", "sub1k", "ref", 320_000, 3.5, 3_700, 0, "");
+    r.value("broker", "sub1k", "beacon", 690_000, 2.8, 1_400, 0, "");
+    r.value("broker.go", "sub1k", "ref", 1_100_000, 3.0, 900, 0, "");
+    r.value("broker.go", "sub1k", "beacon", 880_000, 2.9, 1_100, 160_000, "");
+    r.value("broker.go", "rtt50", "ref", 260, 1, 240_000, 0, "");
+    r.value("broker.go", "rtt50", "beacon", 130, 1, 100_000, 0, "");
+    String out = report(f, 0);
+    assertTrue(out.contains("this module's client | nats.go"), out);
+    assertTrue(out.contains("| 1 pub -> 1 sub 1 KiB (msgs/s) | 320k | 690k | 2.16x | 3.7 us / 1.4 us | 0 / 0 "
+        + "| 1.10M | 880k | 0.80x | 900 ns / 1.1 us | 0 / 160000 |"), out);
+    // a row only nats.go measured: the own-client half says so
+    assertTrue(out.contains("| request/reply p50 (us, lower is better) | not run | not run | - | - / - | - / - "
+        + "| 260 | 130 | 0.50x | 240 us / 100 us | 0 / 0 |"), out);
+    assertTrue(!out.contains("earlier figure"), out);
+  }
+
+  @Test
+  void memoryRowsAreLabelledByTheirShape() throws IOException {
+    Path f = dir.resolve("r.tsv");
+    Results r = new Results(f);
+    r.value("memory", "idle", "ref", 11.2, Double.NaN, Double.NaN, 0, "idle, 3 s after start");
+    r.value("memory", "idle", "beacon", 60.5, Double.NaN, Double.NaN, 0, "idle, 3 s after start");
+    r.value("memory", "subs", "ref", 720, 5, Double.NaN, 0, "100 connections x 10,000 subscriptions (all subscribed and PONGed after 4.0 s)");
+    r.failed("memory", "subs", "beacon", "100 connections x 10,000 subscriptions: connection closed");
+    String out = report(f, 1);
+    assertTrue(out.contains("| idle, 3 s after start (MiB, lower is better) | 11.2 | 60.5 | 5.40x |"), out);
+    assertTrue(out.contains("| 100 connections x 10,000 subscriptions (MiB, lower is better) | 720 | FAILED | - |"), out);
+    assertTrue(out.contains("- FAIL memory beacon subs: 100 connections x 10,000 subscriptions: connection closed"), out);
+  }
+
+  @Test
+  void earlierSizeDescriptionsMatchWhatTheFullRunRegisters() {
     assertEquals(LookupdBench.SMALL, LookupdBench.describe(10, 10, 2, false));
     assertEquals(LookupdBench.SHARED, LookupdBench.describe(100, 1000, 2, false));
     assertEquals(LookupdBench.DISTINCT, LookupdBench.describe(100, 1000, 2, true));

@@ -2,6 +2,7 @@ package dev.beacon.broker;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import dev.beacon.common.Durations;
 import dev.beacon.common.HostPort;
 
 import java.time.Duration;
@@ -37,6 +38,7 @@ public record BrokerOptions(
     Duration shutdownGrace,
     Duration lameDuckDuration,
     Duration lameDuckGracePeriod,
+    boolean monitoringActions,
     int eventLoops,
     int maxClosedClients,
     Duration nativeTrimInterval,
@@ -60,8 +62,8 @@ public record BrokerOptions(
     if (maxControlLine < 32) {
       throw new IllegalArgumentException("max-control-line: " + maxControlLine + " (expected: >= 32)");
     }
-    Duration lameDuckDuration = b.getDuration("lame-duck-duration");
-    Duration lameDuckGrace = b.getDuration("lame-duck-grace-period");
+    Duration lameDuckDuration = Durations.get(b, "lame-duck-duration");
+    Duration lameDuckGrace = Durations.get(b, "lame-duck-grace-period");
     if (lameDuckDuration.isNegative() || lameDuckGrace.isNegative()) {
       throw new IllegalArgumentException("lame-duck-duration and lame-duck-grace-period must not be negative");
     }
@@ -83,18 +85,19 @@ public record BrokerOptions(
         b.getInt("max-connections"),
         b.getInt("max-subscriptions"),
         b.getBytes("max-pending"),
-        b.getDuration("ping-interval"),
+        Durations.get(b, "ping-interval"),
         b.getInt("ping-max"),
-        b.getDuration("route-ping-interval"),
-        b.getDuration("route-reconnect-min"),
-        b.getDuration("route-reconnect-max"),
-        b.getDuration("route-connect-timeout"),
-        b.getDuration("route-duplicate-grace"),
+        Durations.get(b, "route-ping-interval"),
+        Durations.get(b, "route-reconnect-min"),
+        Durations.get(b, "route-reconnect-max"),
+        Durations.get(b, "route-connect-timeout"),
+        Durations.get(b, "route-duplicate-grace"),
         auth,
-        b.getDuration("auth.timeout"),
-        b.getDuration("shutdown-grace"),
+        Durations.get(b, "auth.timeout"),
+        Durations.get(b, "shutdown-grace"),
         lameDuckDuration,
         lameDuckGrace,
+        b.getBoolean("monitoring-actions"),
         eventLoops(b.getInt("event-loops")),
         b.getInt("max-closed-clients"),
         notNegative(b, "native-trim-interval"),
@@ -103,7 +106,7 @@ public record BrokerOptions(
   }
 
   private static Duration notNegative(Config b, String key) {
-    Duration d = b.getDuration(key);
+    Duration d = Durations.get(b, key);
     if (d.isNegative()) {
       throw new IllegalArgumentException(key + ": " + d + " (expected: >= 0; 0 turns it off)");
     }

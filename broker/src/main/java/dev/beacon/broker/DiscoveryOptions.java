@@ -1,6 +1,7 @@
 package dev.beacon.broker;
 
 import com.typesafe.config.Config;
+import dev.beacon.common.Durations;
 import dev.beacon.common.HostPort;
 
 import java.time.Duration;
@@ -37,17 +38,17 @@ public record DiscoveryOptions(
     DiscoveryOptions o = new DiscoveryOptions(
         c.getStringList("lookupd-tcp-address").stream().map(HostPort::parse).toList(),
         c.getString("broadcast-address"),
-        c.getDuration("lookupd-ping-interval"),
-        c.getDuration("lookupd-response-timeout"),
-        c.getDuration("lookupd-dial-timeout"),
-        c.getDuration("lookupd-reconnect-backoff-min"),
-        c.getDuration("lookupd-reconnect-backoff-max"),
+        Durations.get(c, "lookupd-ping-interval"),
+        Durations.get(c, "lookupd-response-timeout"),
+        Durations.get(c, "lookupd-dial-timeout"),
+        Durations.get(c, "lookupd-reconnect-backoff-min"),
+        Durations.get(c, "lookupd-reconnect-backoff-max"),
         Math.toIntExact(c.getBytes("lookupd-max-response-size")),
-        c.getDuration("discovery-poll-interval"),
-        c.getDuration("discovery-long-poll-wait"),
+        Durations.get(c, "discovery-poll-interval"),
+        Durations.get(c, "discovery-long-poll-wait"),
         Math.toIntExact(c.getBytes("discovery-max-response-size")),
-        c.getDuration("discovery-varz-ttl"),
-        c.getDuration("discovery-peer-expiry"),
+        Durations.get(c, "discovery-varz-ttl"),
+        Durations.get(c, "discovery-peer-expiry"),
         c.getString("lookupd-secret"),
         c.getBoolean("lookupd-tls"),
         c.getBoolean("peer-http-tls"),

@@ -116,7 +116,7 @@ record Permissions(PermissionFilter pubAllow, PermissionFilter pubDeny, Permissi
     }
     // As nats-server: 0 (or absent) means the default, a negative value means no limit.
     int max = o.hasPath("max") ? o.getInt("max") : 0;
-    Duration expires = o.hasPath("expires") ? o.getDuration("expires") : Duration.ZERO;
+    Duration expires = o.hasPath("expires") ? dev.beacon.common.Durations.get(o, "expires") : Duration.ZERO;
     return new Responses(max == 0 ? Responses.DEFAULT.max() : max,
         expires.isZero() ? Responses.DEFAULT.expires() : expires);
   }

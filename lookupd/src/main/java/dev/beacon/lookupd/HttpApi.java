@@ -1,6 +1,7 @@
 package dev.beacon.lookupd;
 
 import dev.beacon.common.NsqNames;
+import dev.beacon.lookupd.console.Console;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -67,14 +68,16 @@ final class HttpApi implements Handler<HttpServerRequest> {
   private final Map<String, Buffer> errorBodies = new HashMap<>();
   private final AnswerCache cache = new AnswerCache();
   private final LongPolls longPolls;
+  private final Console console;
 
-  HttpApi(Vertx vertx, RegistrationDb db, LookupdOptions options, Metrics metrics) {
+  HttpApi(Vertx vertx, RegistrationDb db, LookupdOptions options, Metrics metrics, ConsoleRegistry consoleRegistry) {
     this.db = db;
     this.options = options;
     this.metrics = metrics;
     this.longPolls = new LongPolls(vertx, options.maxLookupWaiters(), options.maxLookupWait());
     db.onNodesChanged(() -> longPolls.changed(LongPolls.NODES));
     routes();
+    this.console = new Console(vertx, consoleRegistry);
   }
 
   /** The whole API. Parameters come only from the query string, as in nsqlookupd. */
@@ -116,11 +119,26 @@ final class HttpApi implements Handler<HttpServerRequest> {
   public void handle(HttpServerRequest req) {
     String path = req.path();
     Route route = routes.get(path);
+    if (route == null && console.handle(req)) {
+      return;
+    }
+    HttpMethod m = req.method();
+    Expect expect = expect(req);
+    if (expect == Expect.OTHER) {
+      // Go's net/http: an expectation other than 100-continue is refused before routing
+      closeAfterReply(req);
+      req.response().setStatusCode(417).end();
+      return;
+    }
+    if (expect == Expect.CONTINUE && (route == null || !m.equals(route.method) || !route.params)) {
+      // This answer never reads the body, so, as net/http, no 100 Continue: the client may still send
+      // the body or not, and the connection cannot be reused.
+      closeAfterReply(req);
+    }
     if (route == null) {
       redirectOrNotFound(req, path);
       return;
     }
-    HttpMethod m = req.method();
     if (!m.equals(route.method)) {
       if (m.equals(HttpMethod.OPTIONS)) {
         req.response().putHeader(ALLOW, route.allow).end();
@@ -131,15 +149,67 @@ final class HttpApi implements Handler<HttpServerRequest> {
       return;
     }
     metrics.request(route.counter);
+    Map<String, String> q;
     try {
-      route.action.handle(req, route.params ? Query.parse(req.query()) : Map.of());
+      q = route.params ? Query.parse(req.query()) : Map.of();
+    } catch (Query.Invalid e) {
+      if (expect == Expect.CONTINUE) {
+        closeAfterReply(req);
+      }
+      fail(req, new ApiError(400, Errors.INVALID_REQUEST));
+      return;
+    }
+    if (expect == Expect.CONTINUE && route.params) {
+      // nsqlookupd's handlers that take parameters read the body (and throw it away) before they
+      // answer; net/http sends 100 Continue at that first read. So: 100 Continue, the body
+      // discarded as it arrives (nothing is buffered), then the answer.
+      req.response().writeContinue();
+      req.handler(ignored -> { });
+      req.endHandler(v -> dispatch(route, req, q));
+      return;
+    }
+    dispatch(route, req, q);
+  }
+
+  private void dispatch(Route route, HttpServerRequest req, Map<String, String> q) {
+    try {
+      route.action.handle(req, q);
     } catch (ApiError e) {
       fail(req, e);
-    } catch (Query.Invalid e) {
-      fail(req, new ApiError(400, Errors.INVALID_REQUEST));
     } catch (RuntimeException e) {
       fail(req, new ApiError(500, Errors.INTERNAL_ERROR));
     }
+  }
+
+  private enum Expect { NONE, CONTINUE, OTHER }
+
+  /** Connection: close, and closed once the answer is out (Vert.x keeps a connection open unless the request said close). */
+  private static void closeAfterReply(HttpServerRequest req) {
+    req.response().putHeader(HttpHeaders.CONNECTION, HttpHeaders.CLOSE).endHandler(v -> req.connection().close());
+  }
+
+  /**
+   * As net/http reads the Expect header: "100-continue" (a token, any case) on an HTTP/1.1 request
+   * that announces a body asks for 100 Continue; any other expectation is refused with 417.
+   */
+  private static Expect expect(HttpServerRequest req) {
+    String expect = req.getHeader(HttpHeaders.EXPECT);
+    if (expect == null || expect.isEmpty()) {
+      return Expect.NONE;
+    }
+    boolean hundred = false;
+    for (String token : expect.split(",")) {
+      hundred |= token.strip().equalsIgnoreCase("100-continue");
+    }
+    if (!hundred) {
+      return Expect.OTHER;
+    }
+    if (req.version() != io.vertx.core.http.HttpVersion.HTTP_1_1) {
+      return Expect.NONE;
+    }
+    String length = req.getHeader(HttpHeaders.CONTENT_LENGTH);
+    boolean body = length != null ? !length.strip().equals("0") : req.getHeader(HttpHeaders.TRANSFER_ENCODING) != null;
+    return body ? Expect.CONTINUE : Expect.NONE;
   }
 
   /**

@@ -1,5 +1,6 @@
 package dev.beacon.lookupd;
 
+import dev.beacon.common.Durations;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerRequest;
 
@@ -51,20 +52,16 @@ final class LongPolls {
     this.maxWaitNanos = maxWait.toNanos();
   }
 
-  /** "500ms", "30s", "2m" or bare seconds, clamped to max-lookup-wait; -1 when it does not parse. */
+  /** A Go duration ("500ms", "30s", "1m30s") or bare seconds, clamped to max-lookup-wait; -1 when it does not parse. */
   long parseWait(String wait) {
     long nanos;
     try {
-      if (wait.endsWith("ms")) {
-        nanos = Duration.ofMillis(Long.parseLong(wait.substring(0, wait.length() - 2))).toNanos();
-      } else if (wait.endsWith("s")) {
-        nanos = Duration.ofSeconds(Long.parseLong(wait.substring(0, wait.length() - 1))).toNanos();
-      } else if (wait.endsWith("m")) {
-        nanos = Duration.ofMinutes(Long.parseLong(wait.substring(0, wait.length() - 1))).toNanos();
-      } else {
+      if (!wait.isEmpty() && wait.chars().allMatch(c -> c >= '0' && c <= '9')) {
         nanos = Duration.ofSeconds(Long.parseLong(wait)).toNanos();
+      } else {
+        nanos = Durations.parseGo(wait).toNanos();
       }
-    } catch (NumberFormatException | ArithmeticException e) {
+    } catch (IllegalArgumentException | ArithmeticException e) {
       return -1;
     }
     return nanos < 0 ? -1 : Math.min(nanos, maxWaitNanos);

@@ -110,7 +110,7 @@ public final class Lookupd extends VerticleBase {
     db = new RegistrationDb(clock, options.inactiveProducerTimeout().toNanos(), options.tombstoneLifetime().toNanos(),
         topic -> http.topicChanged(topic));
     metrics = new Metrics();
-    http = new HttpApi(vertx, db, options, metrics);
+    http = new HttpApi(vertx, db, options, metrics, new ConsoleRegistry(db, metrics, log, hostname));
 
     NetServerOptions tcpOptions = new NetServerOptions()
         .setTcpKeepAlive(true)

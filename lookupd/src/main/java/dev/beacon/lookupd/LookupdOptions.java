@@ -2,6 +2,7 @@ package dev.beacon.lookupd;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import dev.beacon.common.Durations;
 import dev.beacon.common.HostPort;
 import dev.beacon.common.Log;
 
@@ -127,7 +128,7 @@ public record LookupdOptions(
   }
 
   private static Duration positive(Config c, String key) {
-    Duration d = c.getDuration(key);
+    Duration d = Durations.get(c, key);
     if (d.isNegative() || d.isZero()) {
       throw new IllegalArgumentException(key + " must be positive");
     }
@@ -135,7 +136,7 @@ public record LookupdOptions(
   }
 
   private static Duration notNegative(Config c, String key) {
-    Duration d = c.getDuration(key);
+    Duration d = Durations.get(c, key);
     if (d.isNegative()) {
       throw new IllegalArgumentException(key + " must not be negative (0 turns it off)");
     }

@@ -51,6 +51,106 @@ class LookupdOptionsTest {
   }
 
   @Test
+  void goDurationsEverywhere() throws Exception {
+    LookupdOptions o = parse("-inactive-producer-timeout=1m30s", "-tombstone-lifetime", "1.5h", "--client-timeout=5m0s",
+        "--max-lookup-wait=300ms", "--http-idle-timeout=2h45m", "--event-loop-spin=0", "--native-trim-interval=1.5s");
+    assertEquals(Duration.ofSeconds(90), o.inactiveProducerTimeout());
+    assertEquals(Duration.ofMinutes(90), o.tombstoneLifetime());
+    assertEquals(Duration.ofMinutes(5), o.clientTimeout());
+    assertEquals(Duration.ofMillis(300), o.maxLookupWait());
+    assertEquals(Duration.ofMinutes(165), o.httpIdleTimeout());
+    assertEquals(Duration.ZERO, o.eventLoopSpin());
+    assertEquals(Duration.ofMillis(1500), o.nativeTrimInterval());
+    assertEquals(Duration.ofSeconds(300), parse("--inactive-producer-timeout=300s").inactiveProducerTimeout());
+    Path file = Files.createTempFile("lookupd", ".conf");
+    try {
+      Files.writeString(file, "lookupd { tombstone-lifetime = 1m30s, inactive-producer-timeout = 5 minutes }");
+      LookupdOptions f = parse("--config", file.toString());
+      assertEquals(Duration.ofSeconds(90), f.tombstoneLifetime());
+      assertEquals(Duration.ofMinutes(5), f.inactiveProducerTimeout());
+    } finally {
+      Files.delete(file);
+    }
+    CommandLine.Exit e = assertInstanceOf(CommandLine.Exit.class,
+        new CommandLine("lookupd", "lookupd", "test").parse(new String[] {"--tombstone-lifetime=1m30"}));
+    assertEquals(2, e.status(), "a bad flag value is a usage error, as in Go");
+    assertTrue(e.text().contains("invalid value \"1m30\" for flag --tombstone-lifetime"), e.text());
+    assertThrows(IllegalArgumentException.class, () -> parse("--tombstone-lifetime=-1.5h"), "must be positive");
+    assertThrows(ConfigException.class, () -> LookupdOptions.of(Map.of("client-timeout", "1m30")));
+    Path bad = Files.createTempFile("lookupd", ".conf");
+    try {
+      Files.writeString(bad, "lookupd.client-timeout = 1m30");
+      CommandLine.Exit f = assertInstanceOf(CommandLine.Exit.class,
+          new CommandLine("lookupd", "lookupd", "test").parse(new String[] {"--config", bad.toString()}));
+      assertEquals(1, f.status(), "a bad value in a file is a bad configuration");
+      assertTrue(f.text().contains("lookupd.client-timeout") && f.text().contains("'1m30'"), f.text());
+    } finally {
+      Files.delete(bad);
+    }
+  }
+
+  @Test
+  void everyNsqlookupdFlagInGoSpelling() {
+    LookupdOptions o = parse("-config=/dev/null", "-log-level=debug", "-log-prefix", "[nsqlookupd] ", "-verbose",
+        "-tcp-address=127.0.0.1:0", "-http-address", "127.0.0.1:0", "-broadcast-address=lk1.example",
+        "-inactive-producer-timeout=1m30s", "-tombstone-lifetime=45s");
+    assertEquals("debug", o.logLevel());
+    assertEquals("[nsqlookupd] ", o.logPrefix());
+    assertEquals("127.0.0.1:0", o.tcpAddress().toString());
+    assertEquals("127.0.0.1:0", o.httpAddress().toString());
+    assertEquals("lk1.example", o.broadcastAddress());
+    assertEquals(Duration.ofSeconds(90), o.inactiveProducerTimeout());
+    assertEquals(Duration.ofSeconds(45), o.tombstoneLifetime());
+    assertEquals(Duration.ofSeconds(90), parse("-verbose=false", "-inactive-producer-timeout", "1m30s").inactiveProducerTimeout());
+    CommandLine cl = new CommandLine("lookupd", "lookupd", "test");
+    assertEquals(0, assertInstanceOf(CommandLine.Exit.class, cl.parse(new String[] {"-version"})).status());
+    assertEquals(0, assertInstanceOf(CommandLine.Exit.class, cl.parse(new String[] {"-help"})).status());
+  }
+
+  @Test
+  void nsqlookupdTomlConfigFileIsReadAsNsqlookupdReadsIt() throws Exception {
+    Path file = Files.createTempFile("nsqlookupd", ".cfg");
+    try {
+      Files.writeString(file, """
+          ## log verbosity level: debug, info, warn, error, or fatal
+          log_level = "warn"
+          log_prefix = "[nsqlookupd] "
+          verbose = false
+          ## <addr>:<port> to listen on for TCP clients
+          tcp_address = "127.0.0.1:4160"
+          ## <addr>:<port> to listen on for HTTP clients
+          http_address = "127.0.0.1:4161"
+          ## address that will be registered with lookupd (defaults to the OS hostname)
+          broadcast_address = "lk1.example"
+          ## duration of time a producer will remain in the active list since its last ping
+          inactive_producer_timeout = "1m30s"
+          ## duration of time a producer will remain tombstoned if registration remains
+          tombstone_lifetime = 30000
+          ## Beacon's own settings take the same spelling
+          client_timeout = "2m"
+          max_connections = 50
+          """);
+      LookupdOptions o = parse("-config", file.toString(), "-tcp-address=127.0.0.1:0");
+      assertEquals("127.0.0.1:0", o.tcpAddress().toString(), "flags beat the file");
+      assertEquals("127.0.0.1:4161", o.httpAddress().toString());
+      assertEquals("lk1.example", o.broadcastAddress());
+      assertEquals("warn", o.logLevel());
+      assertEquals("[nsqlookupd] ", o.logPrefix());
+      assertEquals(Duration.ofSeconds(90), o.inactiveProducerTimeout());
+      assertEquals(Duration.ofSeconds(30), o.tombstoneLifetime(), "an integer is milliseconds, as go-options reads it");
+      assertEquals(Duration.ofMinutes(2), o.clientTimeout());
+      assertEquals(50, o.maxConnections());
+      Files.writeString(file, "tcp_address = \"127.0.0.1:0\"\ntombstone_lifetme = \"45s\"\n");
+      CommandLine.Exit e = assertInstanceOf(CommandLine.Exit.class,
+          new CommandLine("lookupd", "lookupd", "test").parse(new String[] {"--config=" + file}));
+      assertEquals(1, e.status());
+      assertEquals("lookupd: unknown key 'tombstone_lifetme' in config file " + file, e.text());
+    } finally {
+      Files.delete(file);
+    }
+  }
+
+  @Test
   void flagBeatsConfigFileWhichBeatsReference() throws Exception {
     Path file = Files.createTempFile("lookupd", ".conf");
     try {

@@ -27,6 +27,23 @@ class DiscoveryOptionsTest {
   }
 
   @Test
+  void durationsTakeGoSyntax() {
+    DiscoveryOptions o = options("broker { lookupd-ping-interval = 1m30s, lookupd-response-timeout = 1.5s, lookupd-dial-timeout = 300ms,"
+        + " lookupd-reconnect-backoff-min = 0.1s, lookupd-reconnect-backoff-max = 2h45m, discovery-poll-interval = 5m0s,"
+        + " discovery-long-poll-wait = 1.5h, discovery-varz-ttl = 0, discovery-peer-expiry = 1m }");
+    assertEquals(Duration.ofSeconds(90), o.lookupdPingInterval());
+    assertEquals(Duration.ofMillis(1500), o.lookupdResponseTimeout());
+    assertEquals(Duration.ofMillis(300), o.lookupdDialTimeout());
+    assertEquals(Duration.ofMillis(100), o.reconnectBackoffMin());
+    assertEquals(Duration.ofMinutes(165), o.reconnectBackoffMax());
+    assertEquals(Duration.ofMinutes(5), o.discoveryPollInterval());
+    assertEquals(Duration.ofMinutes(90), o.discoveryLongPollWait());
+    assertEquals(Duration.ZERO, o.discoveryVarzTtl());
+    assertEquals(Duration.ofMinutes(1), o.discoveryPeerExpiry());
+    assertThrows(IllegalArgumentException.class, () -> options("broker.lookupd-ping-interval = -1.5h"));
+  }
+
+  @Test
   void rejectsInconsistentOrNonPositiveValues() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> options("broker.lookupd-reconnect-backoff-max = 1ms"));

@@ -2,7 +2,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 
 /**
- * The resident-memory floor of the platform the broker is built on, for scripts/jvm-floor:
+ * The resident-memory floor of the platform the broker is built on, for tools/jvm-floor:
  * "plain" is a JVM that only sleeps; otherwise a Vert.x 5 TCP echo server on one event loop
  * (args: host port), the least a Vert.x network daemon can be.
  */

@@ -3,7 +3,7 @@
 sessions go to both, answers are normalised (Date, Content-Length, JSON key order, the daemons' own
 ports) and every difference is printed. Starts both daemons on free loopback ports, stops them.
 
-    scripts/lookupd-differential.py /path/to/nsqlookupd [lookupd.jar]
+    tools/lookupd-differential.py /path/to/nsqlookupd [lookupd.jar]
 
 Exit 0 when the only differences are the documented ones (KNOWN below), 1 otherwise.
 """
