@@ -64,6 +64,17 @@ final class PermissionFilter {
     return entries;
   }
 
+  /** Same entries, same filter: a reload that did not change a user's rights keeps its connection state. */
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof PermissionFilter f && f.entries.equals(entries);
+  }
+
+  @Override
+  public int hashCode() {
+    return entries.hashCode();
+  }
+
   private void insert(String subject, String queue) {
     Node n = root;
     for (String t : subject.split("\\.", -1)) {

@@ -45,6 +45,8 @@ class AuthReloadTest {
       keep.send("SUB secret.x 1\r\nPING\r\n").expect("PONG\r\n");
       narrowed.send("SUB secret.x 1\r\nSUB ok.x 2\r\nPING\r\n").expect("PONG\r\n");
 
+      Object keepPerms = b.onContext(() -> permsOf(b, "keep"));
+      Object narrowedPerms = b.onContext(() -> permsOf(b, "narrowed"));
       Auth next = BrokerOptions.of(AFTER).auth();
       b.onContext(() -> {
         b.broker.reloadAuth(next);
@@ -53,6 +55,9 @@ class AuthReloadTest {
 
       repassed.expectErr("Authorization Violation");
       repassed.expectClosed();
+      // Same rules: the same permission state (caches, reply permissions); changed rules: new state.
+      org.junit.jupiter.api.Assertions.assertSame(keepPerms, b.onContext(() -> permsOf(b, "keep")));
+      org.junit.jupiter.api.Assertions.assertNotSame(narrowedPerms, b.onContext(() -> permsOf(b, "narrowed")));
       removed.expectErr("Authorization Violation");
       removed.expectClosed();
       // Lost the subscription the new permissions refuse, with nats-server's reload error; still connected.
@@ -77,5 +82,9 @@ class AuthReloadTest {
         gone.expectClosed();
       }
     }
+  }
+
+  private static ClientPermissions permsOf(RunningBroker b, String user) {
+    return b.broker.clients.values().stream().filter(c -> c.user.equals(user)).findFirst().orElseThrow().perms;
   }
 }

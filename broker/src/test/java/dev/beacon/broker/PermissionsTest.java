@@ -129,4 +129,11 @@ class PermissionsTest {
     assertThrows(IllegalArgumentException.class, () -> BrokerOptions.of("broker.auth.users = [{user = u, pasword = p}]"));
     assertThrows(IllegalArgumentException.class, () -> BrokerOptions.of("broker.auth.users = [{user = u}, {user = u}]"));
   }
+
+  @Test
+  void sameRulesAreEqualSoAReloadKeepsClientState() {
+    String rules = "publish = {allow = [\"a.>\"], deny = \"a.b\"}, subscribe = x, allow-responses = true";
+    assertEquals(perms(rules), perms(rules));
+    assertFalse(perms(rules).equals(perms("publish = \"a.>\"")));
+  }
 }
