@@ -121,7 +121,10 @@ public final class Lookupd extends VerticleBase {
       tls(tcpOptions);
       tcpOptions.setClientAuth(options.tlsCa().isEmpty() ? ClientAuth.NONE : ClientAuth.REQUIRED);
     }
-    tcpServer = vertx.createNetServer(tcpOptions).connectHandler(this::connected);
+    tcpServer = vertx.createNetServer(tcpOptions).connectHandler(this::connected)
+        // Errors before a connection is handed over: with TLS, a failed handshake (at debug, so a
+        // scanner cannot flood the log; the client learns the reason from its own TLS stack).
+        .exceptionHandler(e -> log.debug("TCP: connection failed before the protocol: " + e.getMessage()));
     HttpServerOptions httpOptions = new HttpServerOptions()
         .setIdleTimeout((int) options.httpIdleTimeout().toMillis())
         .setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
@@ -133,7 +136,8 @@ public final class Lookupd extends VerticleBase {
       tls(httpOptions);
       httpOptions.setClientAuth(options.tlsCa().isEmpty() ? ClientAuth.NONE : ClientAuth.REQUIRED);
     }
-    httpServer = vertx.createHttpServer(httpOptions).connectionHandler(this::httpConnected).requestHandler(http);
+    httpServer = vertx.createHttpServer(httpOptions).connectionHandler(this::httpConnected).requestHandler(http)
+        .exceptionHandler(e -> log.debug("HTTP: connection failed before a request: " + e.getMessage()));
 
     return listen(tcpServer::listen, options.tcpAddress())
         .compose(s -> listen(httpServer::listen, options.httpAddress()))
@@ -157,6 +161,9 @@ public final class Lookupd extends VerticleBase {
    * start, never takes more than 2 s, and is not counted in /metrics.
    */
   private Future<Void> warmUpConnection() {
+    if (options.tcpTls() && !options.tlsCa().isEmpty()) {
+      return Future.succeededFuture(); // it has no client certificate to show: the handshake would only fail
+    }
     warming = true;
     String host = options.tcpAddress().host();
     if (host.equals("0.0.0.0") || host.equals("::")) {
