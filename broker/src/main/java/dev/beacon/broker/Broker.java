@@ -8,7 +8,11 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
 import io.vertx.core.net.NetSocket;
@@ -55,6 +59,10 @@ public final class Broker extends VerticleBase {
 
   private Context context;
   private Auth auth;
+  /** Built once at start from the tls-* and route-tls-* settings; null without TLS. */
+  private SslContext clientTls;
+  private SslContext routeServerTls;
+  private SslContext routeClientTls;
   private NetServer clientServer;
   private String clientListeners;
   private int clientPort = -1;
@@ -124,8 +132,10 @@ public final class Broker extends VerticleBase {
   public Future<?> start() {
     context = vertx.getOrCreateContext();
     // Class loading, JFR registration and the hostname lookup block: a worker does them first.
+    // Reading certificate files blocks too.
     return vertx.executeBlocking(() -> {
       Warmup.run();
+      loadTls();
       return advertiseHost();
     }).compose(host -> {
       advertiseHost = host;
@@ -133,13 +143,34 @@ public final class Broker extends VerticleBase {
     });
   }
 
+  private void loadTls() {
+    if (options.tls() != null) {
+      clientTls = options.tls().serverContext(vertx);
+    }
+    if (options.routeTls() != null) {
+      routeServerTls = options.routeTls().serverContext(vertx);
+      routeClientTls = options.routeTls().clientContext(vertx);
+    }
+  }
+
   private Future<?> listenAll() {
-    routeServer = vertx.createNetServer(netOptions(options.cluster()));
-    routeServer.connectHandler(routes::accept);
-    httpServer = vertx.createHttpServer();
+    DiscoveryOptions d = options.discovery();
+    if (!d.lookupdTcpAddresses().isEmpty() && (options.httpTls() != null) != d.peerHttpTls()) {
+      BrokerLog.LOG.warn(options.httpTls() != null
+          ? "monitoring speaks HTTPS only (http-tls-cert) but peer-http-tls is off: brokers configured like this one"
+              + " read peers' /varz over plain HTTP, so they cannot dial this broker (it still dials them)"
+          : "peer-http-tls is on but this broker's monitoring is plain HTTP (no http-tls-cert): brokers configured"
+              + " like this one cannot read its /varz, so they cannot dial it (it still dials them)");
+    }
+    if (options.clustered()) {
+      routeServer = vertx.createNetServer(netOptions(options.cluster()));
+      routeServer.connectHandler(routes::accept);
+      routeServer.exceptionHandler(e -> log("route listener: " + e.getMessage()));
+    }
+    httpServer = vertx.createHttpServer(httpOptions());
     httpServer.requestHandler(new Monitor(this).router(vertx));
     return listenClients()
-        .compose(v -> listen(routeServer, options.cluster()))
+        .compose(v -> routeServer == null ? Future.<Void>succeededFuture() : listen(routeServer, options.cluster()))
         .compose(v -> httpServer.listen(options.http().port(), options.http().host())
             .recover(e -> Future.failedFuture(bindError(options.http(), e))))
         .compose(v -> {
@@ -158,7 +189,7 @@ public final class Broker extends VerticleBase {
     HostPort hp = options.listen();
     if (options.eventLoops() <= 1) {
       clientServer = vertx.createNetServer(netOptions(hp));
-      clientServer.connectHandler(socket -> acceptClient(wire(socket)));
+      clientServer.connectHandler(socket -> acceptClient(clientWire(socket)));
       return listen(clientServer, hp).map(v -> {
         clientPort = clientServer.actualPort();
         return null;
@@ -179,6 +210,21 @@ public final class Broker extends VerticleBase {
           return (Void) null;
         }))
         .recover(e -> Future.failedFuture(bindError(hp, e)));
+  }
+
+  /** Monitoring: plain HTTP, or HTTPS only when http-tls-cert and http-tls-key are set. */
+  private HttpServerOptions httpOptions() {
+    HttpServerOptions o = new HttpServerOptions();
+    TlsSettings t = options.httpTls();
+    if (t != null) {
+      o.setSsl(true).setKeyCertOptions(new PemKeyCertOptions().setCertPath(t.cert()).setKeyPath(t.key()))
+          .setEnabledSecureTransportProtocols(t.minVersion().equals("1.3") ? Set.of("TLSv1.3") : Set.of("TLSv1.2", "TLSv1.3"))
+          .setSslHandshakeTimeout(t.timeout().toMillis()).setSslHandshakeTimeoutUnit(TimeUnit.MILLISECONDS);
+      for (String c : t.ciphers()) {
+        o.addEnabledCipherSuite(c);
+      }
+    }
+    return o;
   }
 
   private static NetServerOptions netOptions(HostPort hp) {
@@ -349,6 +395,30 @@ public final class Broker extends VerticleBase {
   /** A socket adapter whose events are handled on this broker's context; call on the socket's context. */
   Wire wire(NetSocket socket) {
     return new Wire(socket, scratch, context);
+  }
+
+  /**
+   * A client socket's adapter (call on the socket's context). With TLS first, Netty's SslHandler goes
+   * in here, before the first byte is read; otherwise {@link ClientConnection#start} adds it after INFO.
+   */
+  Wire clientWire(NetSocket socket) {
+    Wire w = wire(socket);
+    if (options.tls() != null && options.tls().handshakeFirst()) {
+      w.startTls(null, newClientTlsHandler(w));
+    }
+    return w;
+  }
+
+  /** A server-side SslHandler for one client connection. */
+  SslHandler newClientTlsHandler(Wire w) {
+    return options.tls().newHandler(clientTls, w.alloc(), null, 0);
+  }
+
+  /** A route's SslHandler: server side when accepted, else dialling {@code host:port} (verified). */
+  SslHandler newRouteTlsHandler(Wire w, HostPort dialled) {
+    TlsSettings t = options.routeTls();
+    return dialled == null ? t.newHandler(routeServerTls, w.alloc(), null, 0)
+        : t.newHandler(routeClientTls, w.alloc(), dialled.host(), dialled.port());
   }
 
   /** A new client connection (on the owning context). */

@@ -7,7 +7,9 @@ import dev.beacon.common.HostPort;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Every broker setting, read eagerly from a resolved {@link Config} whose defaults come only from
@@ -17,10 +19,13 @@ public record BrokerOptions(
     HostPort listen,
     HostPort http,
     HostPort cluster,
+    boolean clustered,
     String name,
     String clusterName,
     String broadcastAddress,
     List<HostPort> routes,
+    /** user:pass given in a static route URL (nats-route://user:pass@host:port), by route address. */
+    Map<HostPort, String> routeUrlCredentials,
     int maxControlLine,
     int maxPayload,
     int maxConnections,
@@ -43,15 +48,28 @@ public record BrokerOptions(
     int maxClosedClients,
     Duration nativeTrimInterval,
     Duration eventLoopSpin,
-    DiscoveryOptions discovery) {
+    DiscoveryOptions discovery,
+    TlsSettings tls,
+    /** tls-timeout, also without client TLS (/varz shows it as nats-server does). */
+    Duration tlsTimeout,
+    TlsSettings routeTls,
+    TlsSettings httpTls,
+    String routeUser,
+    String routePassword) {
 
   /** Reads and validates every {@code broker.*} key; throws {@link com.typesafe.config.ConfigException} on bad input. */
   public static BrokerOptions from(Config config) {
     config.checkValid(ConfigFactory.defaultReference(), "broker");
     Config b = config.getConfig("broker");
     List<HostPort> routes = new ArrayList<>();
+    Map<HostPort, String> routeUrlCredentials = new LinkedHashMap<>();
     for (String r : b.getStringList("routes")) {
-      routes.add(routeAddress(r));
+      HostPort hp = routeAddress(r);
+      routes.add(hp);
+      String userInfo = routeUserInfo(r);
+      if (userInfo != null) {
+        routeUrlCredentials.put(hp, userInfo);
+      }
     }
     Auth auth = Auth.from(b.getConfig("auth"));
     long maxPayload = b.getBytes("max-payload");
@@ -72,14 +90,25 @@ public record BrokerOptions(
           + ") must be below lame-duck-duration (" + lameDuckDuration + ")");
     }
     DiscoveryOptions discovery = DiscoveryOptions.from(config);
+    String routeUser = b.getString("route-user");
+    String routePassword = b.getString("route-password");
+    if (routeUser.isEmpty() && !routePassword.isEmpty()) {
+      throw new IllegalArgumentException("route-password is set without route-user");
+    }
+    // nats-server opens a route listener only with a cluster block; here: with peers to find or
+    // dial, or with the route listener address given explicitly (not the reference default).
+    boolean clustered = !routes.isEmpty() || !discovery.lookupdTcpAddresses().isEmpty()
+        || !"reference.conf".equals(b.getValue("cluster").origin().resource());
     return new BrokerOptions(
         HostPort.parse(b.getString("listen")),
         HostPort.parse(b.getString("http")),
         HostPort.parse(b.getString("cluster")),
+        clustered,
         b.getString("name"),
         b.getString("cluster-name"),
         b.getString("broadcast-address"),
         List.copyOf(routes),
+        Map.copyOf(routeUrlCredentials),
         maxControlLine,
         (int) maxPayload,
         b.getInt("max-connections"),
@@ -102,7 +131,13 @@ public record BrokerOptions(
         b.getInt("max-closed-clients"),
         notNegative(b, "native-trim-interval"),
         notNegative(b, "event-loop-spin"),
-        discovery);
+        discovery,
+        TlsSettings.clients(b),
+        b.getDuration("tls-timeout"),
+        TlsSettings.routes(b),
+        TlsSettings.monitoring(b),
+        routeUser,
+        routePassword);
   }
 
   private static Duration notNegative(Config b, String key) {
@@ -126,6 +161,22 @@ public record BrokerOptions(
   }
 
   /** "nats-route://[user:pass@]host:port[/]" or "host:port". */
+  /** The "user:pass" of a route URL (URL-decoded), or null when it has none. */
+  static String routeUserInfo(String url) {
+    int scheme = url.indexOf("://");
+    String s = scheme >= 0 ? url.substring(scheme + 3) : url;
+    int at = s.lastIndexOf('@');
+    if (at < 0) {
+      return null;
+    }
+    String info = s.substring(0, at);
+    int colon = info.indexOf(':');
+    java.nio.charset.Charset utf8 = java.nio.charset.StandardCharsets.UTF_8;
+    return colon < 0 ? java.net.URLDecoder.decode(info, utf8) + ":"
+        : java.net.URLDecoder.decode(info.substring(0, colon), utf8) + ":"
+            + java.net.URLDecoder.decode(info.substring(colon + 1), utf8);
+  }
+
   static HostPort routeAddress(String url) {
     String s = url;
     int scheme = s.indexOf("://");

@@ -2,6 +2,8 @@ package dev.beacon.broker;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Map;
@@ -44,7 +46,28 @@ final class ClientConnection extends Conn {
   }
 
   void start() {
-    sendInfo();
+    TlsSettings tls = broker.options().tls();
+    if (tls == null) {
+      sendInfo();
+      startAuthTimer();
+    } else if (tls.handshakeFirst()) {
+      // The SslHandler went in when the socket was accepted; INFO goes out once TLS is up.
+      sendInfo();
+    } else {
+      // INFO in clear text, then nothing but a TLS handshake is accepted (nats-server).
+      wire.startTls(Frames.info(broker.routes.clientInfo(this)), broker.newClientTlsHandler(wire));
+    }
+    long interval = Math.max(1, broker.options().pingInterval().toMillis());
+    pingTimer = broker.vertx().setPeriodic(interval, id -> pingTick(interval));
+  }
+
+  /** nats-server starts the auth timer once the TLS handshake is done. */
+  @Override
+  void tlsReady() {
+    startAuthTimer();
+  }
+
+  private void startAuthTimer() {
     BrokerOptions o = broker.options();
     if (authRequired()) {
       authTimer = broker.vertx().setTimer(Math.max(1, o.authTimeout().toMillis()), id -> {
@@ -54,8 +77,6 @@ final class ClientConnection extends Conn {
         }
       });
     }
-    long interval = Math.max(1, o.pingInterval().toMillis());
-    pingTimer = broker.vertx().setPeriodic(interval, id -> pingTick(interval));
   }
 
   private boolean authRequired() {
@@ -252,6 +273,10 @@ final class ClientConnection extends Conn {
         broker.log(this + " Subscription Violation on reload - User \"" + user + "\", Subject \"" + s.subject + "\"");
       }
     }
+  }
+
+  static boolean equal(String a, String b) {
+    return MessageDigest.isEqual(a.getBytes(StandardCharsets.UTF_8), b.getBytes(StandardCharsets.UTF_8));
   }
 
   private void ok() {

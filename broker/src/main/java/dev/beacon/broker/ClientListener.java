@@ -30,7 +30,7 @@ final class ClientListener extends VerticleBase {
   public Future<?> start() {
     server = vertx.createNetServer(options);
     server.connectHandler(socket -> {
-      Wire wire = broker.wire(socket);
+      Wire wire = broker.clientWire(socket);
       broker.context().runOnContext(v -> broker.acceptClient(wire));
     });
     return server.listen();

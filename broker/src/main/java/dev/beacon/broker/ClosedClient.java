@@ -20,11 +20,13 @@ record ClosedClient(
     String lang,
     String version,
     String user,
+    String tlsVersion,
+    String tlsCipher,
     String reason) {
 
   /** Snapshot of {@code c} as it closes at {@code stop}. */
   static ClosedClient of(ClientConnection c, long stop) {
     return new ClosedClient(c.cid, c.ip, c.port, c.start, c.lastActivity, stop, c.inMsgs, c.outMsgs, c.inBytes,
-        c.outBytes, c.subs.size(), c.name, c.lang, c.version, c.user, c.closeReason);
+        c.outBytes, c.subs.size(), c.name, c.lang, c.version, c.user, c.tlsVersion, c.tlsCipher, c.closeReason);
   }
 }

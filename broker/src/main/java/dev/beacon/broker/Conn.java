@@ -1,5 +1,11 @@
 package dev.beacon.broker;
 
+import io.netty.handler.codec.DecoderException;
+import io.netty.handler.ssl.NotSslRecordException;
+import io.netty.handler.ssl.SslHandshakeTimeoutException;
+
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLSession;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -29,6 +35,9 @@ abstract sealed class Conn implements Wire.Reader, Parser.Handler permits Client
   long outMsgs;
   long outBytes;
   long lastActivity = start;
+  /** Negotiated TLS protocol ("1.3") and cipher suite once the handshake completed; null without TLS. */
+  String tlsVersion;
+  String tlsCipher;
 
   Conn(Broker broker, long cid, Wire wire) {
     this.broker = broker;
@@ -46,6 +55,17 @@ abstract sealed class Conn implements Wire.Reader, Parser.Handler permits Client
 
   @Override
   public final void onError(Throwable e) {
+    if (closed) {
+      return; // e.g. the decoder error that follows a failed TLS handshake, already logged
+    }
+    if (e instanceof SSLException || e.getCause() instanceof SSLException) {
+      // With TLS 1.3 the dialling side's handshake completes before the peer checked its
+      // certificate; a refusal then arrives as an alert on the first read.
+      broker.stats.tlsHandshakeFailures++;
+      broker.log(this + " " + tlsFailure(e));
+      close("TLS Handshake Failure");
+      return;
+    }
     broker.log(this + " " + e.getMessage());
     close("Read Error");
   }
@@ -104,6 +124,54 @@ abstract sealed class Conn implements Wire.Reader, Parser.Handler permits Client
     if (!closed && rest.length > 0) {
       parse(rest, 0, rest.length);
     }
+  }
+
+  /**
+   * The TLS handshake ended. Success records the protocol and cipher for /connz; failure is logged as
+   * nats-server does ("TLS handshake error: ...") and closes with reason "TLS Handshake Failure"
+   * (Netty's SslHandler closes the channel too).
+   */
+  @Override
+  public void onTls(SSLSession session, Throwable failure) {
+    if (closed) {
+      return;
+    }
+    if (failure == null) {
+      tlsVersion = TlsSettings.versionName(session.getProtocol());
+      tlsCipher = session.getCipherSuite();
+      tlsReady();
+      return;
+    }
+    broker.stats.tlsHandshakeFailures++;
+    broker.log(this + " " + tlsFailure(failure));
+    closeReason = "TLS Handshake Failure";
+    wire.closeNow();
+    closed("TLS Handshake Failure");
+  }
+
+  /** Called once the TLS handshake succeeded. */
+  void tlsReady() {
+  }
+
+  /** A log text for a failed handshake, in nats-server's words where it has them. */
+  String tlsFailure(Throwable failure) {
+    Throwable t = failure;
+    while (t instanceof DecoderException && t.getCause() != null) {
+      t = t.getCause();
+    }
+    if (t instanceof SslHandshakeTimeoutException) {
+      return "TLS handshake timeout";
+    }
+    if (t instanceof NotSslRecordException) {
+      return "TLS handshake error: first record does not look like a TLS handshake";
+    }
+    String m = t.getMessage();
+    for (Throwable c = t.getCause(); c != null; c = c.getCause()) {
+      if (c.getMessage() != null) {
+        m = c.getMessage();
+      }
+    }
+    return "TLS handshake error: " + (m == null ? t.toString() : m);
   }
 
   /** Sends the -ERR (if any) and closes when fatal. */

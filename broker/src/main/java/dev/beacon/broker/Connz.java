@@ -39,6 +39,9 @@ record Connz(
       @JsonProperty("name") String name,
       @JsonProperty("lang") String lang,
       @JsonProperty("version") String version,
+      /** Negotiated TLS version ("1.3"), TLS connections only. */
+      @JsonProperty("tls_version") @JsonInclude(JsonInclude.Include.NON_NULL) String tlsVersion,
+      @JsonProperty("tls_cipher_suite") @JsonInclude(JsonInclude.Include.NON_NULL) String tlsCipherSuite,
       @JsonProperty("authorized_user") @JsonInclude(JsonInclude.Include.NON_NULL) String authorizedUser,
       @JsonProperty("subscriptions_list") @JsonInclude(JsonInclude.Include.NON_NULL) List<String> subscriptionsList,
       @JsonProperty("subscriptions_list_detail") @JsonInclude(JsonInclude.Include.NON_NULL)

@@ -15,7 +15,7 @@ import java.util.List;
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonPropertyOrder({"server_id", "server_name", "version", "proto", "go", "host", "port", "headers",
-    "auth_required", "max_payload", "client_id", "client_ip", "cluster", "connect_urls", "ldm"})
+    "auth_required", "tls_required", "tls_verify", "max_payload", "client_id", "client_ip", "cluster", "connect_urls", "ldm"})
 record Info(
     @JsonProperty("server_id") String serverId,
     @JsonProperty("server_name") String serverName,
@@ -27,6 +27,10 @@ record Info(
     @JsonProperty("headers") boolean headers,
     /** True, or null (absent) when no auth is configured. */
     @JsonProperty("auth_required") Boolean authRequired,
+    /** True with TLS (clients: tls-cert; routes: route-tls-cert), else null (absent). */
+    @JsonProperty("tls_required") Boolean tlsRequired,
+    /** Client certificates required: true, else null; on routes, the route-tls-verify value with route TLS. */
+    @JsonProperty("tls_verify") Boolean tlsVerify,
     @JsonProperty("max_payload") int maxPayload,
     @JsonProperty("client_id") Long clientId,
     @JsonProperty("client_ip") String clientIp,
@@ -44,7 +48,7 @@ record Info(
     String id = info.path("server_id").asText("");
     return new Info(id, info.path("server_name").asText(id), info.path("version").asText(""),
         info.path("proto").asInt(0), info.path("go").asText(""), info.path("host").asText(""),
-        info.path("port").asInt(0), info.path("headers").asBoolean(false), null, info.path("max_payload").asInt(0),
+        info.path("port").asInt(0), info.path("headers").asBoolean(false), null, null, null, info.path("max_payload").asInt(0),
         null, null, info.path("cluster").asText(""), List.copyOf(urls), info.path("ldm").asBoolean(false));
   }
 

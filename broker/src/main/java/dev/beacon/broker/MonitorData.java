@@ -35,17 +35,22 @@ final class MonitorData {
         o.listen().host(),
         broker.clientPort(),
         broker.auth().required(),
+        o.tls() != null ? Boolean.TRUE : null,
+        o.tls() != null && o.tls().verify() ? Boolean.TRUE : null,
         o.maxConnections(),
         o.pingInterval().toNanos(),
         o.pingMax(),
         o.http().host(),
-        broker.httpPort(),
+        o.httpTls() == null ? broker.httpPort() : 0,
+        o.httpTls() != null ? broker.httpPort() : 0,
         o.authTimeout().toMillis() / 1000.0,
         o.maxControlLine(),
         o.maxPayload(),
         o.maxPending(),
         o.maxSubscriptions(),
-        new Varz.Cluster(o.clusterName(), broker.advertisedHost(), broker.clusterPort(), broker.routes.peerUrls()),
+        new Varz.Cluster(o.clusterName(), broker.advertisedHost(), Math.max(0, broker.clusterPort()), broker.routes.peerUrls(),
+            o.routeTls() != null ? Boolean.TRUE : null, o.routeTls() != null ? o.routeTls().verify() : null),
+        o.tlsTimeout().toMillis() / 1000.0,
         Instant.ofEpochMilli(st.start).toString(),
         Instant.now().toString(),
         uptime(System.currentTimeMillis() - st.start),
@@ -140,7 +145,7 @@ final class MonitorData {
     return new Connz.Connection(c.cid, "Client", "nats", c.ip, c.port, Instant.ofEpochMilli(c.start).toString(),
         Instant.ofEpochMilli(c.lastActivity).toString(), uptime(now - c.start), uptime(now - c.lastActivity),
         c.closed ? 0 : c.pendingBytes(), c.inMsgs, c.outMsgs, c.inBytes, c.outBytes, c.subs.size(), c.name, c.lang,
-        c.version, c.user.isEmpty() ? null : c.user, names, details,
+        c.version, c.tlsVersion, c.tlsCipher, c.user.isEmpty() ? null : c.user, names, details,
         c.closed ? Instant.ofEpochMilli(now).toString() : null, c.closed ? c.closeReason : null);
   }
 
@@ -148,7 +153,7 @@ final class MonitorData {
     return new Connz.Connection(c.cid(), "Client", "nats", c.ip(), c.port(), Instant.ofEpochMilli(c.start()).toString(),
         Instant.ofEpochMilli(c.lastActivity()).toString(), uptime(c.stop() - c.start()),
         uptime(c.stop() - c.lastActivity()), 0, c.inMsgs(), c.outMsgs(), c.inBytes(), c.outBytes(), c.subscriptions(),
-        c.name(), c.lang(), c.version(), c.user().isEmpty() ? null : c.user(), null, null,
+        c.name(), c.lang(), c.version(), c.tlsVersion(), c.tlsCipher(), c.user().isEmpty() ? null : c.user(), null, null,
         Instant.ofEpochMilli(c.stop()).toString(), c.reason());
   }
 

@@ -48,10 +48,9 @@ final class RouteConnection extends Conn {
   }
 
   void start() {
-    if (solicited) {
-      send(Frames.connect(broker.routes.routeConnect()));
+    if (broker.options().routeTls() == null) {
+      sendHandshake();
     }
-    send(Frames.info(broker.routes.routeInfo()));
     long timeout = Math.max(1, broker.options().authTimeout().toMillis());
     handshakeTimer = broker.vertx().setTimer(timeout, id -> {
       handshakeTimer = -1;
@@ -60,6 +59,30 @@ final class RouteConnection extends Conn {
         close("Authentication Timeout");
       }
     });
+  }
+
+  /** nats-server's "TLS route handshake error", with what to check for this side of the route. */
+  @Override
+  String tlsFailure(Throwable failure) {
+    String s = super.tlsFailure(failure).replace("TLS handshake", "TLS route handshake");
+    if (peer != null) {
+      return s + " (dialled " + peer.addr + ": the peer's certificate must chain to route-tls-ca and carry "
+          + peer.addr.host() + " as a subject alternative name)";
+    }
+    return s + " (an accepted route must present a certificate that chains to route-tls-ca)";
+  }
+
+  /** With route TLS, CONNECT and INFO go out once the TLS handshake is done (nats-server). */
+  @Override
+  void tlsReady() {
+    sendHandshake();
+  }
+
+  private void sendHandshake() {
+    if (solicited) {
+      send(Frames.connect(broker.routes.routeConnect(peer == null ? null : peer.addr)));
+    }
+    send(Frames.info(broker.routes.routeInfo()));
   }
 
   int subscriptionCount() {
@@ -90,6 +113,12 @@ final class RouteConnection extends Conn {
     String ours = broker.options().clusterName();
     if (!cluster.isEmpty() && !cluster.equals(ours)) {
       throw NatsProtocolException.fatal("Rejecting connection, cluster name \"" + cluster + "\" does not match \"" + ours + "\"");
+    }
+    String user = broker.options().routeUser();
+    if (!user.isEmpty() && !(ClientConnection.equal(c.user(), user)
+        && ClientConnection.equal(c.pass(), broker.options().routePassword()))) {
+      // nats-server: a route without the cluster credentials is an authorization violation.
+      throw NatsProtocolException.fatal(Protocol.ERR_AUTH_VIOLATION);
     }
     if (broker.serverId().equals(c.name())) {
       broker.log(this + " route to self refused");

@@ -140,6 +140,10 @@ final class Routes {
         return;
       }
       RouteConnection rc = new RouteConnection(broker, broker.nextCid(), broker.wire(socket), true, p);
+      if (broker.options().routeTls() != null) {
+        // TLS before anything else, as nats-server routes; the peer is verified against the address dialled.
+        rc.wire.startTls(null, broker.newRouteTlsHandler(rc.wire, p.addr));
+      }
       p.conn = rc;
       handshaking.add(rc);
       rc.start();
@@ -189,6 +193,9 @@ final class Routes {
       return;
     }
     RouteConnection rc = new RouteConnection(broker, broker.nextCid(), broker.wire(socket), false, null);
+    if (broker.options().routeTls() != null) {
+      rc.wire.startTls(null, broker.newRouteTlsHandler(rc.wire, null));
+    }
     handshaking.add(rc);
     rc.start();
   }
@@ -343,22 +350,40 @@ final class Routes {
     boolean routed = registered.length > 0;
     boolean auth = broker.auth().required();
     boolean urls = (routed || broker.lameDuck()) && !lastUrls.isEmpty();
+    TlsSettings tls = o.tls();
     return new Info(broker.serverId(), broker.serverName(), Protocol.NATS_VERSION, Protocol.CLIENT_PROTO,
         "beacon " + Broker.version() + " (java " + Runtime.version().feature() + ")",
-        o.listen().host(), broker.clientPort(), true, auth ? Boolean.TRUE : null, o.maxPayload(), c.cid, c.ip,
+        o.listen().host(), broker.clientPort(), true, auth ? Boolean.TRUE : null,
+        tls != null ? Boolean.TRUE : null, tls != null && tls.verify() ? Boolean.TRUE : null, o.maxPayload(), c.cid, c.ip,
         routed ? o.clusterName() : null, urls ? lastUrls : null, broker.lameDuck() ? Boolean.TRUE : null);
   }
 
   /** The INFO a route gets: where to dial this server's routes, and its client URL for connect_urls. */
   Info routeInfo() {
     BrokerOptions o = broker.options();
+    TlsSettings tls = o.routeTls();
     return new Info(broker.serverId(), broker.serverName(), Protocol.NATS_VERSION, Protocol.ROUTE_PROTO,
-        "beacon " + Broker.version(), broker.advertisedHost(), broker.clusterPort(), true, null, o.maxPayload(),
+        "beacon " + Broker.version(), broker.advertisedHost(), broker.clusterPort(), true,
+        o.routeUser().isEmpty() ? null : Boolean.TRUE, tls != null ? Boolean.TRUE : null,
+        tls != null ? tls.verify() : null, o.maxPayload(),
         null, null, o.clusterName(), List.of(broker.clientUrl()), broker.lameDuck() ? Boolean.TRUE : null);
   }
 
-  RouteConnect routeConnect() {
-    return RouteConnect.of(broker.serverId(), broker.options().clusterName());
+  /**
+   * The CONNECT for a route dialled to {@code addr}: credentials from that route's URL when it had
+   * some, else route-user/route-password (nats-server's order).
+   */
+  RouteConnect routeConnect(HostPort addr) {
+    BrokerOptions o = broker.options();
+    String userInfo = addr == null ? null : o.routeUrlCredentials().get(addr);
+    String user = o.routeUser();
+    String pass = o.routePassword();
+    if (userInfo != null) {
+      int colon = userInfo.indexOf(':');
+      user = userInfo.substring(0, colon);
+      pass = userInfo.substring(colon + 1);
+    }
+    return RouteConnect.of(broker.serverId(), o.clusterName(), user, pass, o.routeTls() != null);
   }
 
 }

@@ -14,4 +14,6 @@ final class Stats {
   long staleConnections;
   /** Route handshakes that found a route to the same server already registered. */
   long duplicateRoutes;
+  /** TLS handshakes that failed (clients and routes; each one is also logged). */
+  long tlsHandshakeFailures;
 }

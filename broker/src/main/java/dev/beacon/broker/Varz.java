@@ -32,12 +32,19 @@ record Varz(
     @JsonProperty("host") String host,
     @JsonProperty("port") int port,
     @JsonProperty("auth_required") boolean authRequired,
+    /** Client TLS on (tls-cert), else absent. */
+    @JsonProperty("tls_required") @JsonInclude(JsonInclude.Include.NON_NULL) Boolean tlsRequired,
+    /** Client certificates required (tls-verify), else absent. */
+    @JsonProperty("tls_verify") @JsonInclude(JsonInclude.Include.NON_NULL) Boolean tlsVerify,
     @JsonProperty("max_connections") int maxConnections,
     /** Nanoseconds, as nats-server's Go duration. */
     @JsonProperty("ping_interval") long pingInterval,
     @JsonProperty("ping_max") int pingMax,
     @JsonProperty("http_host") String httpHost,
+    /** The monitoring port when it speaks plain HTTP, else 0 (nats-server). */
     @JsonProperty("http_port") int httpPort,
+    /** The monitoring port when it speaks HTTPS (http-tls-cert), else 0. */
+    @JsonProperty("https_port") int httpsPort,
     /** Seconds. */
     @JsonProperty("auth_timeout") double authTimeout,
     @JsonProperty("max_control_line") int maxControlLine,
@@ -45,6 +52,8 @@ record Varz(
     @JsonProperty("max_pending") long maxPending,
     @JsonProperty("max_subscriptions") int maxSubscriptions,
     @JsonProperty("cluster") Cluster cluster,
+    /** Client TLS handshake timeout, seconds. */
+    @JsonProperty("tls_timeout") double tlsTimeout,
     @JsonProperty("start") String start,
     @JsonProperty("now") String now,
     @JsonProperty("uptime") String uptime,
@@ -74,9 +83,13 @@ record Varz(
       @JsonProperty("name") String name,
       /** Route host other brokers dial (broadcast-address, else the listen host, else the hostname). */
       @JsonProperty("addr") String addr,
-      /** Bound route port. */
+      /** Bound route port; 0 when the broker is not clustered (no route listener). */
       @JsonProperty("cluster_port") int clusterPort,
-      @JsonProperty("urls") List<String> urls) {
+      @JsonProperty("urls") List<String> urls,
+      /** Route TLS on (route-tls-cert), else absent. */
+      @JsonProperty("tls_required") @JsonInclude(JsonInclude.Include.NON_NULL) Boolean tlsRequired,
+      /** Accepted routes must present a certificate (route-tls-verify), with route TLS only. */
+      @JsonProperty("tls_verify") @JsonInclude(JsonInclude.Include.NON_NULL) Boolean tlsVerify) {
   }
 
   record SlowConsumerStats(

@@ -17,9 +17,9 @@ final class Warmup {
   static Void run() throws Exception {
     NettyWarmup.run();
     Info info = new Info("warmup", "warmup", Protocol.NATS_VERSION, Protocol.ROUTE_PROTO, "warmup", "127.0.0.1", 1, true,
-        null, 1, 1L, "127.0.0.1", "c", List.of("127.0.0.1:1"), Boolean.TRUE);
+        null, null, null, 1, 1L, "127.0.0.1", "c", List.of("127.0.0.1:1"), Boolean.TRUE);
     Info.fromRoute(Json.MAPPER.readTree(Json.write(info)));
-    RouteConnect.from(Json.MAPPER.readTree(Json.write(RouteConnect.of("warmup", "c"))));
+    RouteConnect.from(Json.MAPPER.readTree(Json.write(RouteConnect.of("warmup", "c", "u", "p", false))));
     ClientConnect.from(Json.MAPPER.readTree("{\"verbose\":false}"));
     Json.writePretty(Map.of("warmup", 1));
     return null;

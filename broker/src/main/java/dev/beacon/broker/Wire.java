@@ -4,11 +4,14 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.net.NetSocket;
+
+import javax.net.ssl.SSLSession;
 
 /**
  * The one place that touches Vert.x's internal socket API and Netty. Why: the public NetSocket
@@ -21,6 +24,10 @@ import io.vertx.core.net.NetSocket;
  * then each read chunk (the ByteBuf itself, no copy), the close and any error are handed to the
  * owner in arrival order, and writes from the owner go through Netty, which runs them on the
  * socket's own loop. With one event loop everything runs inline.
+ *
+ * <p>TLS is Netty's SslHandler put first in this channel's pipeline ({@link #startTls}): reads then
+ * arrive decrypted and writes through {@code ctx} are encrypted, so the rest of this class, and the
+ * plaintext hot path, are the same with and without TLS.
  */
 final class Wire implements OutBuffer.Sink {
 
@@ -31,6 +38,9 @@ final class Wire implements OutBuffer.Sink {
     void onClose();
 
     void onError(Throwable e);
+
+    /** The TLS handshake ended: {@code session} on success, else {@code failure}. */
+    void onTls(SSLSession session, Throwable failure);
   }
 
   /** A reusable read array used on the owning context. */
@@ -94,6 +104,38 @@ final class Wire implements OutBuffer.Sink {
     } finally {
       buf.release();
     }
+  }
+
+  /**
+   * Writes {@code b} (if any) and then puts {@code tls} first in the pipeline, both in one task on the
+   * socket's loop, so what is written here goes out in clear text and every byte read afterwards goes
+   * through TLS (nats-server: INFO in clear, then the handshake). Call on the owner, or on the socket's
+   * loop before its first read (TLS first). The outcome arrives as {@link Reader#onTls}.
+   */
+  void startTls(byte[] b, SslHandler tls) {
+    Runnable start = () -> {
+      if (b != null && b.length > 0) {
+        ByteBuf out = ctx.alloc().directBuffer(b.length);
+        out.writeBytes(b);
+        ctx.writeAndFlush(out, ctx.voidPromise());
+      }
+      ctx.pipeline().addFirst("tls", tls);
+      tls.handshakeFuture().addListener(f -> {
+        SSLSession session = f.isSuccess() ? tls.engine().getSession() : null;
+        Throwable failure = f.isSuccess() ? null : f.cause();
+        onOwner(() -> reader.onTls(session, failure));
+      });
+    };
+    if (ctx.executor().inEventLoop()) {
+      start.run();
+    } else {
+      ctx.executor().execute(start);
+    }
+  }
+
+  /** The allocator of this socket's channel (for a new SslHandler). */
+  io.netty.buffer.ByteBufAllocator alloc() {
+    return ctx.alloc();
   }
 
   /** The event loop this socket's I/O runs on. */

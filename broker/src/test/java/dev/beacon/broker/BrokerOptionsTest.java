@@ -16,6 +16,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class BrokerOptionsTest {
   @Test
+  void routeUrlCredentialsAreKeptPerRouteAddress() {
+    BrokerOptions o = BrokerOptions.of("broker.routes = [\"nats-route://ru:p%40ss@10.0.0.1:6222/\", \"10.0.0.2:6222\"]");
+    assertEquals(java.util.List.of(dev.beacon.common.HostPort.parse("10.0.0.1:6222"),
+        dev.beacon.common.HostPort.parse("10.0.0.2:6222")), o.routes());
+    assertEquals(java.util.Map.of(dev.beacon.common.HostPort.parse("10.0.0.1:6222"), "ru:p@ss"), o.routeUrlCredentials());
+  }
+
+  @Test
   void spinAndTrimAreSettingsWhereZeroMeansOff() {
     BrokerOptions o = BrokerOptions.of("");
     assertEquals(Duration.ofNanos(50_000), o.eventLoopSpin());

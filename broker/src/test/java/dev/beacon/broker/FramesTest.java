@@ -81,16 +81,26 @@ class FramesTest {
 
   @Test
   void infoAndConnectJsonKeepNatsServerKeyOrderAndOmitAbsentKeys() {
-    Info client = new Info("ID", "n", "2.9.0", 1, "go", "0.0.0.0", 4222, true, null, 1024, 5L, "1.2.3.4", null, null, null);
+    Info client = new Info("ID", "n", "2.9.0", 1, "go", "0.0.0.0", 4222, true, null, null, null, 1024, 5L, "1.2.3.4", null, null, null);
     assertEquals("INFO {\"server_id\":\"ID\",\"server_name\":\"n\",\"version\":\"2.9.0\",\"proto\":1,\"go\":\"go\","
         + "\"host\":\"0.0.0.0\",\"port\":4222,\"headers\":true,\"max_payload\":1024,\"client_id\":5,"
         + "\"client_ip\":\"1.2.3.4\"}\r\n", ascii(Frames.info(client)));
-    Info route = new Info("ID", "n", "2.9.0", 2, "go", "h", 6222, true, null, 1024, null, null, "c", List.of("h:4222"), true);
+    Info route = new Info("ID", "n", "2.9.0", 2, "go", "h", 6222, true, null, null, null, 1024, null, null, "c", List.of("h:4222"), true);
     assertEquals("INFO {\"server_id\":\"ID\",\"server_name\":\"n\",\"version\":\"2.9.0\",\"proto\":2,\"go\":\"go\","
         + "\"host\":\"h\",\"port\":6222,\"headers\":true,\"max_payload\":1024,\"cluster\":\"c\","
         + "\"connect_urls\":[\"h:4222\"],\"ldm\":true}\r\n", ascii(Frames.info(route)));
     assertEquals("CONNECT {\"echo\":true,\"verbose\":false,\"pedantic\":false,\"tls_required\":false,\"headers\":true,"
-        + "\"name\":\"ID\",\"cluster\":\"c\",\"dynamic\":false}\r\n", ascii(Frames.connect(RouteConnect.of("ID", "c"))));
+        + "\"name\":\"ID\",\"cluster\":\"c\",\"dynamic\":false}\r\n", ascii(Frames.connect(RouteConnect.of("ID", "c", "", "", false))));
+    // With TLS and route credentials, in nats-server's order.
+    Info secure = new Info("ID", "n", "2.9.0", 1, "go", "0.0.0.0", 4222, true, true, true, true, 1024, 5L, "1.2.3.4",
+        null, null, null);
+    assertEquals("INFO {\"server_id\":\"ID\",\"server_name\":\"n\",\"version\":\"2.9.0\",\"proto\":1,\"go\":\"go\","
+        + "\"host\":\"0.0.0.0\",\"port\":4222,\"headers\":true,\"auth_required\":true,\"tls_required\":true,"
+        + "\"tls_verify\":true,\"max_payload\":1024,\"client_id\":5,\"client_ip\":\"1.2.3.4\"}\r\n",
+        ascii(Frames.info(secure)));
+    assertEquals("CONNECT {\"echo\":true,\"verbose\":false,\"pedantic\":false,\"user\":\"u\",\"pass\":\"p\","
+        + "\"tls_required\":true,\"headers\":true,\"name\":\"ID\",\"cluster\":\"c\",\"dynamic\":false}\r\n",
+        ascii(Frames.connect(RouteConnect.of("ID", "c", "u", "p", true))));
   }
 
   private static String ascii(byte[] b) {

@@ -69,8 +69,9 @@ class MonitorFieldsTest {
         a.await(Duration.ofSeconds(5), () -> a.broker.clients.size() == 1);
         b.await(Duration.ofSeconds(5), () -> b.broker.sublist.count() >= 2);
         assertEquals("beacon server_id server_name version beacon_version proto go host port auth_required"
-            + " max_connections ping_interval ping_max http_host http_port auth_timeout max_control_line max_payload"
-            + " max_pending max_subscriptions cluster cluster.name cluster.addr cluster.cluster_port cluster.urls start"
+            + " max_connections ping_interval ping_max http_host http_port https_port auth_timeout max_control_line"
+            + " max_payload max_pending max_subscriptions cluster cluster.name cluster.addr cluster.cluster_port"
+            + " cluster.urls tls_timeout start"
             + " now uptime mem cores cpu connections total_connections routes remotes in_msgs out_msgs in_bytes"
             + " out_bytes slow_consumers slow_consumer_stats stale_connections subscriptions http_req_stats"
             + " connect_urls", fields(get(a, "/varz")));

@@ -62,7 +62,7 @@ public final class Main {
     NativeHeapTrim.start(options.nativeTrimInterval(), msg -> System.err.println("broker: " + msg));
     System.out.println("broker: ready, server_id " + broker.serverId() + ", clients on " + options.listen().host() + ":"
         + broker.clientPort() + ", monitoring on " + options.http().host() + ":" + broker.httpPort()
-        + ", routes on " + options.cluster().host() + ":" + broker.clusterPort());
+        + (options.clustered() ? ", routes on " + options.cluster().host() + ":" + broker.clusterPort() : ", routes off"));
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {
         vertx.close().await(options.lameDuckDuration().toMillis() + options.shutdownGrace().toMillis() + 5000,
