@@ -101,6 +101,11 @@ final class LookupdRegistrar {
     return discoverable ? httpAddress : null;
   }
 
+  /** Connection attempts that failed since the last IDENTIFY answered (for tests). */
+  int failedAttempts() {
+    return failedAttempts;
+  }
+
   boolean isReady() {
     return state == State.READY;
   }

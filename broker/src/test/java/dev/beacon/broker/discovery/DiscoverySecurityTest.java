@@ -105,7 +105,8 @@ class DiscoverySecurityTest {
       TestCluster.await("a registered", Duration.ofSeconds(10), () -> c.registrars("a").get(0).isReady());
       // the others stay out of the registry: a's discovery finds nobody, and the lookupd lists a alone
       Await.until("the refused brokers tried", Duration.ofSeconds(10),
-          () -> !c.registrars("wrong").get(0).isReady() && c.registrars("none").get(0).isReady());
+          () -> c.registrars("wrong").get(0).failedAttempts() >= 1 && c.registrars("none").get(0).isReady());
+      assertFalse(c.registrars("wrong").get(0).isReady());
       String listed = nodes(l.httpPort(), false);
       assertEquals(1, listed.split("\"broadcast_address\"").length - 1, listed);
       assertTrue(c.routePeers("a").isEmpty(), c.routePeers("a").toString());
@@ -122,10 +123,29 @@ class DiscoverySecurityTest {
       c.startBrokerWith("b", "broker.lookupd-secret = \"s3cret\"\n", c.lookupdTcp("plain"));
       TestCluster.await("both listed", Duration.ofSeconds(10),
           () -> nodes(l.httpPort(), false).split("\"broadcast_address\"").length - 1 == 2);
-      assertTrue(c.registrars("a").get(0).isReady());
+      // lookupd lists a node once it read the IDENTIFY; the broker is ready once it read the answer
+      TestCluster.await("a identified", Duration.ofSeconds(10), () -> c.registrars("a").get(0).isReady());
       assertEquals(null, c.registrars("a").get(0).discoveryAddress());
       c.discovery("a").pollAll();
       assertTrue(c.routePeers("a").isEmpty() && c.routePeers("b").isEmpty());
+    }
+  }
+
+  @Test
+  void aLookupdWhoseCertificateIsNotFromTheCaIsNeverRegisteredWith() throws Exception {
+    try (TestCluster c = new TestCluster()) {
+      Lookupd l = c.startLookupd("fake", "127.0.0.1:0", "127.0.0.1:0", Map.of("registration-secret", "s3cret",
+          "tls-cert", CERTS.otherCert.toString(), "tls-key", CERTS.otherKey.toString(), "tcp-tls", true));
+      c.startBrokerWith("a", SECURE, c.lookupdTcp("fake"));
+      // It keeps trying (and failing the handshake) and never registers, so the fake lookupd learns nothing.
+      Await.until("two refused dials", Duration.ofSeconds(15), () -> c.registrars("a").get(0).failedAttempts() >= 2);
+      javax.net.ssl.SSLContext trustOther = TestCerts.trusting(CERTS.otherCa);
+      HttpClient client = HttpClient.newBuilder().sslContext(trustOther).build();
+      Await.until("the fake lookupd still lists nobody", Duration.ofSeconds(3), () -> client.send(HttpRequest.newBuilder(
+          URI.create("https://127.0.0.1:" + l.httpPort() + "/nodes")).build(), HttpResponse.BodyHandlers.ofString())
+          .body().contains("\"producers\":[]"));
+      assertFalse(c.registrars("a").get(0).isReady());
+      assertEquals(null, c.registrars("a").get(0).discoveryAddress());
     }
   }
 }
