@@ -1,5 +1,9 @@
 package dev.beacon.broker;
 
+import dev.beacon.broker.nsq.NsqCore;
+import dev.beacon.broker.nsq.NsqHttp;
+import dev.beacon.broker.nsq.NsqListener;
+import dev.beacon.broker.nsq.NsqServer;
 import dev.beacon.common.CommandLine;
 import dev.beacon.common.HostPort;
 import dev.beacon.common.Hostname;
@@ -26,6 +30,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 
 /**
  * A NATS-core-protocol broker: client listener, monitoring HTTP listener and route (cluster)
@@ -52,6 +57,15 @@ public final class Broker extends VerticleBase {
   private final String serverId;
   private final String serverName;
   private final List<Conn> dirty = new ArrayList<>();
+  /** The NSQ side (always there: nsqd's HTTP API answers even without an NSQ listener). */
+  final NsqServer nsq;
+  private final List<BiConsumer<String, String>> nsqListeners = new ArrayList<>();
+  /** Holds an NSQ PUB's message while it is delivered like a client's PUB. */
+  private final Parser nsqPublish;
+  private NsqListener nsqListener;
+  private int nsqPort = -1;
+  private final long startTime = System.currentTimeMillis();
+  private String hostname = "";
   private final java.util.ArrayDeque<ClosedClient> closedClients = new java.util.ArrayDeque<>();
   private int readDepth;
   private long nextCid = 1;
@@ -86,6 +100,10 @@ public final class Broker extends VerticleBase {
     this.routes = new Routes(this);
     this.serverId = newServerId();
     this.serverName = options.name().isEmpty() ? serverId : options.name();
+    this.nsq = new NsqServer(options.nsq().settings(), new NsqBridge(), System::nanoTime,
+        () -> System.currentTimeMillis() * 1_000_000L);
+    this.nsqPublish = new Parser(Parser.Kind.CLIENT, null, options.maxControlLine(), options.maxPayload());
+    nsq.setOtherTopics(this::natsTopics);
   }
 
   private io.vertx.core.WorkerExecutor authWorkers;
@@ -135,6 +153,7 @@ public final class Broker extends VerticleBase {
     // Reading certificate files blocks too.
     return vertx.executeBlocking(() -> {
       Warmup.run();
+      hostname = Hostname.local();
       loadTls();
       return advertiseHost();
     }).compose(host -> {
@@ -173,6 +192,7 @@ public final class Broker extends VerticleBase {
         .compose(v -> routeServer == null ? Future.<Void>succeededFuture() : listen(routeServer, options.cluster()))
         .compose(v -> httpServer.listen(options.http().port(), options.http().host())
             .recover(e -> Future.failedFuture(bindError(options.http(), e))))
+        .compose(v -> listenNsq())
         .compose(v -> {
           routes.start();
           discovery = discoveryFactory.create(new Host(), options.discovery());
@@ -210,6 +230,31 @@ public final class Broker extends VerticleBase {
           return (Void) null;
         }))
         .recover(e -> Future.failedFuture(bindError(hp, e)));
+  }
+
+  /** The NSQ listener, when nsq-listen is set. */
+  private Future<Void> listenNsq() {
+    HostPort hp = options.nsq().listen();
+    if (hp == null) {
+      return Future.succeededFuture();
+    }
+    nsqListener = new NsqListener(vertx, nsq, hp, (int) Math.min(Integer.MAX_VALUE, options.maxPending()),
+        options.maxConnections(), this::batch);
+    return nsqListener.listen().map(port -> {
+      nsqPort = port;
+      log("nsq listener (nsqd V2 protocol) on " + hp.host() + ":" + port);
+      return null;
+    });
+  }
+
+  /** Runs NSQ work with the write batching of a client read: what it delivers is flushed once at the end. */
+  private void batch(Runnable work) {
+    beginRead();
+    try {
+      work.run();
+    } finally {
+      endRead();
+    }
   }
 
   /** Monitoring: plain HTTP, or HTTPS only when http-tls-cert and http-tls-key are set. */
@@ -363,6 +408,10 @@ public final class Broker extends VerticleBase {
     }
     if (httpServer != null) {
       closing.add(httpServer.close());
+    }
+    if (nsqListener != null) {
+      closing.add(nsqListener.close());
+      nsqListener = null;
     }
     routes.stop();
     return Future.join(closing);
@@ -603,6 +652,77 @@ public final class Broker extends VerticleBase {
     return discovery;
   }
 
+  /** The NSQ side's way into the core: channels as queue subscriptions of the broker itself, PUB as a local publish. */
+  private final class NsqBridge implements NsqCore {
+    @Override
+    public Object subscribe(String subject, String queue, Delivery delivery) {
+      Subscription s = new Subscription(delivery::deliver, subject, queue);
+      sublist.insert(s);
+      localSubscribed(s);
+      return s;
+    }
+
+    @Override
+    public void unsubscribe(Object handle) {
+      Subscription s = (Subscription) handle;
+      if (s.closed) {
+        return;
+      }
+      s.closed = true;
+      sublist.remove(s);
+      localUnsubscribed(s);
+    }
+
+    @Override
+    public void publish(String subject, byte[] b, int off, int len) {
+      Parser p = nsqPublish;
+      byte[] subjectBytes = subject.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+      p.args = subjectBytes;
+      p.subjectOff = 0;
+      p.subjectLen = subjectBytes.length;
+      p.replyLen = -1;
+      p.queueCount = 0;
+      p.headerLen = -1;
+      p.payload = b;
+      p.payloadOff = off;
+      p.payloadLen = len;
+      beginRead();
+      try {
+        deliver.process(null, p);
+      } finally {
+        endRead();
+      }
+    }
+
+    @Override
+    public void registrationChanged(String topic, String channel) {
+      for (BiConsumer<String, String> l : nsqListeners) {
+        try {
+          l.accept(topic, channel);
+        } catch (RuntimeException e) {
+          log("nsq listener failed: " + e);
+        }
+      }
+    }
+  }
+
+  /** Subjects with local subscribers that could be NSQ topics (for nsqd's /stats). */
+  private java.util.Collection<String> natsTopics() {
+    List<String> out = new ArrayList<>();
+    interest.forEachSubject((subject, queues) -> {
+      if (!subject.startsWith("_INBOX.") && NsqServer.isTopicName(subject)) {
+        out.add(subject);
+      }
+    });
+    return out;
+  }
+
+  /** nsqd's HTTP API for the monitoring port. */
+  NsqHttp nsqHttp() {
+    return new NsqHttp(nsq, () -> new NsqHttp.Info(advertiseHost, hostname, this::httpPort,
+        () -> nsqPort > 0 ? nsqPort : clientPort, startTime / 1000));
+  }
+
   private final class Host implements DiscoveryHost {
     @Override
     public Context context() {
@@ -617,6 +737,36 @@ public final class Broker extends VerticleBase {
     @Override
     public int httpPort() {
       return Broker.this.httpPort();
+    }
+
+    @Override
+    public int nsqPort() {
+      return nsqPort;
+    }
+
+    @Override
+    public NsqRegistrationsView nsqRegistrations() {
+      return new NsqRegistrationsView() {
+        @Override
+        public boolean hasTopic(String topic) {
+          return nsq.hasRegisteredTopic(topic);
+        }
+
+        @Override
+        public boolean hasChannel(String topic, String channel) {
+          return nsq.hasRegisteredChannel(topic, channel);
+        }
+
+        @Override
+        public void forEachRegistration(BiConsumer<String, String> action) {
+          nsq.forEachRegistration(action);
+        }
+      };
+    }
+
+    @Override
+    public void addNsqListener(BiConsumer<String, String> listener) {
+      nsqListeners.add(listener);
     }
 
     @Override
@@ -650,6 +800,11 @@ public final class Broker extends VerticleBase {
   /** Actual bound monitoring port. */
   public int httpPort() {
     return httpServer == null ? -1 : httpServer.actualPort();
+  }
+
+  /** Actual bound NSQ port, or -1 without nsq-listen. */
+  public int nsqPort() {
+    return nsqPort;
   }
 
   /** Actual bound route (cluster) port. */

@@ -2,6 +2,7 @@ package dev.beacon.broker;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import dev.beacon.broker.nsq.NsqOptions;
 import dev.beacon.common.Durations;
 import dev.beacon.common.HostPort;
 
@@ -55,7 +56,8 @@ public record BrokerOptions(
     TlsSettings routeTls,
     TlsSettings httpTls,
     String routeUser,
-    String routePassword) {
+    String routePassword,
+    NsqOptions nsq) {
 
   /** Reads and validates every {@code broker.*} key; throws {@link com.typesafe.config.ConfigException} on bad input. */
   public static BrokerOptions from(Config config) {
@@ -90,6 +92,11 @@ public record BrokerOptions(
           + ") must be below lame-duck-duration (" + lameDuckDuration + ")");
     }
     DiscoveryOptions discovery = DiscoveryOptions.from(config);
+    NsqOptions nsq = NsqOptions.from(config, Broker.version());
+    if (nsq.settings().maxMsgSize() > maxPayload) {
+      throw new IllegalArgumentException("max-msg-size: " + nsq.settings().maxMsgSize()
+          + " (expected: <= max-payload " + maxPayload + ": an NSQ message is a NATS message)");
+    }
     String routeUser = b.getString("route-user");
     String routePassword = b.getString("route-password");
     if (routeUser.isEmpty() && !routePassword.isEmpty()) {
@@ -137,7 +144,8 @@ public record BrokerOptions(
         TlsSettings.routes(b),
         TlsSettings.monitoring(b),
         routeUser,
-        routePassword);
+        routePassword,
+        nsq);
   }
 
   private static Duration notNegative(Config b, String key) {

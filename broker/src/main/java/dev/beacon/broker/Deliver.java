@@ -21,19 +21,27 @@ final class Deliver {
     this.maxPending = broker.options().maxPending();
   }
 
+  /** {@code from} is null for a message the broker publishes itself (NSQ PUB). */
   void process(Conn from, Parser p) {
     boolean fromRoute = from instanceof RouteConnection;
     ClientConnection pub = fromRoute ? null : (ClientConnection) from;
     Stats st = broker.stats;
     st.inMsgs++;
     st.inBytes += p.payloadLen;
-    from.inMsgs++;
+    if (from != null) {
+      from.inMsgs++;
+    }
     Sublist.Result r = broker.sublist.match(p.args, p.subjectOff, p.subjectLen);
     int delivered = 0;
     epoch++;
     touchedCount = 0;
     for (Subscription s : r.psubs) {
       if (s.closed) {
+        continue;
+      }
+      if (s.sink != null) {
+        sink(s, p);
+        delivered++;
         continue;
       }
       if (s.owner instanceof RouteConnection rc) {
@@ -58,7 +66,9 @@ final class Deliver {
       if (s == null) {
         continue;
       }
-      if (s.owner instanceof RouteConnection rc) {
+      if (s.sink != null) {
+        sink(s, p);
+      } else if (s.owner instanceof RouteConnection rc) {
         touch(rc);
         rc.addQueue(s.queueBytes);
         delivered++;
@@ -138,7 +148,17 @@ final class Deliver {
     if (s.owner instanceof RouteConnection) {
       return fromRoute ? 0 : s.weight;
     }
-    return s.owner == pub && !pub.echo ? 0 : 1;
+    return pub != null && s.owner == pub && !pub.echo ? 0 : 1;
+  }
+
+  /** The payload (without headers) to a subscription of the broker itself. */
+  private void sink(Subscription s, Parser p) {
+    int skip = p.headerLen >= 0 ? p.headerLen : 0;
+    int size = p.payloadLen - skip;
+    broker.stats.outMsgs++;
+    broker.stats.outBytes += size;
+    s.delivered++;
+    s.sink.deliver(p.payload, p.payloadOff + skip, size);
   }
 
   /**

@@ -21,6 +21,9 @@ public interface DiscoveryHost {
 
   int clientPort();
 
+  /** The NSQ listener's bound port, or -1 when there is none. */
+  int nsqPort();
+
   int httpPort();
 
   String serverId();
@@ -29,6 +32,12 @@ public interface DiscoveryHost {
   LocalInterestView localInterest();
 
   void addInterestListener(InterestListener listener);
+
+  /** What the NSQ side registers (NSQ topics, channels with consumers), live. */
+  NsqRegistrationsView nsqRegistrations();
+
+  /** Called with (topic, channel-or-null) whenever an NSQ registration may have changed. */
+  void addNsqListener(java.util.function.BiConsumer<String, String> listener);
 
   /** The full desired set of discovered route peers (replaces the previous set). */
   void setRoutePeers(Set<HostPort> peers);

@@ -47,6 +47,7 @@ final class Monitor {
     r.get("/subscriptionsz").handler(ctx -> json(ctx, data.subsz(subszQuery(ctx))));
     r.get("/healthz").handler(ctx -> json(ctx, Map.of("status", "ok")));
     r.get("/metrics").handler(this::metrics);
+    broker.nsqHttp().addRoutes(r);
     new MonitorActions(broker).mount(r);
     return r;
   }

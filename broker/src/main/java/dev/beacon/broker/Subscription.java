@@ -6,10 +6,19 @@ import java.nio.charset.StandardCharsets;
  * One entry of the {@link Sublist}: a client's SUB (sid, optional queue, auto-unsubscribe max) or a
  * route's RS+ interest ({@code owner} is then the route and {@code weight} its queue weight).
  * {@code owner} is a {@link ClientConnection} or a {@link RouteConnection} (the only kinds of
- * {@link Conn}); the Sublist itself never reads it.
+ * {@link Conn}); the Sublist itself never reads it. A subscription the broker holds for itself (an
+ * NSQ channel's queue subscription) has no owner and a {@link Sink} instead.
  */
 final class Subscription {
+  /** Receives the payload of each message delivered to an owner-less subscription. */
+  @FunctionalInterface
+  interface Sink {
+    void deliver(byte[] b, int off, int len);
+  }
+
   final Conn owner;
+  /** Non-null exactly when {@code owner} is null. */
+  final Sink sink;
   final String subject;
   final String queue;
   final byte[] queueBytes;
@@ -23,7 +32,17 @@ final class Subscription {
   boolean closed;
 
   Subscription(Conn owner, String subject, String queue, String sid) {
+    this(owner, null, subject, queue, sid);
+  }
+
+  /** A subscription of the broker itself: delivered to {@code sink}. */
+  Subscription(Sink sink, String subject, String queue) {
+    this(null, sink, subject, queue, null);
+  }
+
+  private Subscription(Conn owner, Sink sink, String subject, String queue, String sid) {
     this.owner = owner;
+    this.sink = sink;
     this.subject = subject;
     this.queue = queue;
     this.queueBytes = queue == null ? null : queue.getBytes(StandardCharsets.UTF_8);

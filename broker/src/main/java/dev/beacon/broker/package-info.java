@@ -16,6 +16,9 @@
  * ({@link dev.beacon.broker.Varz}, {@link dev.beacon.broker.Connz}, {@link dev.beacon.broker.Routez},
  * {@link dev.beacon.broker.Subsz}), {@link dev.beacon.broker.Monitor} serves them over HTTP.
  * Discovery is reached only through {@link dev.beacon.broker.Discovery} and
- * {@link dev.beacon.broker.DiscoveryHost}.
+ * {@link dev.beacon.broker.DiscoveryHost}. The NSQ side ({@code dev.beacon.broker.nsq}) reaches the
+ * core through the Broker's {@link dev.beacon.broker.nsq.NsqCore}: one owner-less
+ * {@link dev.beacon.broker.Subscription} (with a sink) per NSQ consumer, and NSQ PUB delivered as a
+ * message with no publishing connection.
  */
 package dev.beacon.broker;

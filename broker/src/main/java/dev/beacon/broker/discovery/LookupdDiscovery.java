@@ -42,7 +42,7 @@ public final class LookupdDiscovery implements Discovery {
   public LookupdDiscovery(DiscoveryHost host, DiscoveryOptions options) {
     this.host = host;
     this.options = options;
-    this.interest = new NsqRegistrations(host.localInterest());
+    this.interest = new NsqRegistrations(host.localInterest(), host.nsqRegistrations());
   }
 
   List<LookupdRegistrar> registrars() {
@@ -80,21 +80,25 @@ public final class LookupdDiscovery implements Discovery {
     }
     netClient = vertx.createNetClient(net);
     httpClient = vertx.createHttpClient(http);
-    LookupdCommands.Identity identity = new LookupdCommands.Identity(broadcast, hostname, host.clientPort(),
+    // nsqd's tcp_port is where NSQ clients connect: the NSQ listener when there is one (NATS clients
+    // and peers find the client and route ports in /varz either way).
+    int tcpPort = host.nsqPort() > 0 ? host.nsqPort() : host.clientPort();
+    LookupdCommands.Identity identity = new LookupdCommands.Identity(broadcast, hostname, tcpPort,
         host.httpPort(), CommandLine.versionOf(LookupdDiscovery.class, "0.1.0"), options.lookupdSecret());
     discovery = new PeerDiscovery(vertx, httpClient, options,
-        new PeerDiscovery.Node(broadcast, host.clientPort(), host.httpPort()), host.serverId(),
+        new PeerDiscovery.Node(broadcast, tcpPort, host.httpPort()), host.serverId(),
         this::lookupdHttpAddresses, host::setRoutePeers);
     for (HostPort address : options.lookupdTcpAddresses()) {
       registrars.add(new LookupdRegistrar(vertx, netClient, address, identity, interest, options,
           lookupdHttp -> discovery.pollAll()));
     }
     host.addInterestListener(this::onInterest);
+    host.addNsqListener(this::onNsq);
     registrars.forEach(LookupdRegistrar::start);
     discovery.start();
     started = true;
     LOG.info("cluster: registering with lookupd " + options.lookupdTcpAddresses()
-        + " as " + broadcast + ":" + host.clientPort());
+        + " as " + broadcast + ":" + tcpPort);
   }
 
   private void onInterest(String subject, String queue, boolean added) {
@@ -105,10 +109,19 @@ public final class LookupdDiscovery implements Discovery {
       return;
     }
     // Each registrar compares what it told its lookupd with the projection, so a call that changed
-    // nothing lookupd sees sends nothing.
-    String channel = NsqRegistrations.channelOf(queue);
+    // nothing lookupd sees sends nothing. A queue group is no channel: only the topic may change.
     for (LookupdRegistrar r : registrars) {
-      r.changed(subject, channel);
+      r.changed(subject, null);
+    }
+  }
+
+  /** An NSQ topic or channel (null: the topic) may have come or gone. */
+  private void onNsq(String topic, String channel) {
+    if (!started || !TopicNames.isRegistrableSubject(topic)) {
+      return;
+    }
+    for (LookupdRegistrar r : registrars) {
+      r.changed(topic, channel != null && TopicNames.isValidName(channel) ? channel : null);
     }
   }
 

@@ -56,6 +56,8 @@ final class LookupdRegistrar {
   private NetSocket socket;
   private final ArrayDeque<String> inFlight = new ArrayDeque<>();
   private final LinkedHashSet<Key> dirty = new LinkedHashSet<>();
+  /** Dirty keys to REGISTER again even if {@code sent} has them (the periodic refresh). */
+  private final Set<Key> refresh = new HashSet<>();
   /** topic -> channels registered on this connection (an empty set: the topic alone). */
   private final Map<String, Set<String>> sent = new HashMap<>();
   private RecordParser parser;
@@ -285,9 +287,20 @@ final class LookupdRegistrar {
     pingTimer = vertx.setPeriodic(interval, interval, id -> ping());
   }
 
+  /**
+   * The heartbeat, and registration following reality: lookupd may have dropped registrations this
+   * broker still has (nsqadmin's Delete Topic, /topic/delete, /channel/delete on the lookupd), so
+   * every one is REGISTERed again with each PING (lookupd answers OK to a REGISTER it already has).
+   */
   private void ping() {
     if (state == State.READY) {
       send(Buffer.buffer(LookupdCommands.PING + "\n"), LookupdCommands.PING);
+      interest.forEachRegistration((topic, channel) -> {
+        Key key = new Key(topic, channel);
+        refresh.add(key);
+        dirty.add(key);
+      });
+      pump();
     }
   }
 
@@ -321,6 +334,16 @@ final class LookupdRegistrar {
 
   /** Updates {@code sent} for one key and returns the verb that makes lookupd agree, or null. */
   private String reconcile(Key key) {
+    if (refresh.remove(key)) {
+      boolean want = key.channel == null ? interest.hasTopic(key.topic) : interest.hasChannel(key.topic, key.channel);
+      if (want) {
+        Set<String> channels = sent.computeIfAbsent(key.topic, t -> new HashSet<>());
+        if (key.channel != null) {
+          channels.add(key.channel);
+        }
+        return LookupdCommands.REGISTER;
+      }
+    }
     Set<String> channels = sent.get(key.topic);
     if (key.channel != null) {
       boolean want = interest.hasChannel(key.topic, key.channel);
@@ -384,6 +407,7 @@ final class LookupdRegistrar {
     cancelTimers();
     inFlight.clear();
     dirty.clear();
+    refresh.clear();
     sent.clear();
     state = State.DISCONNECTED;
     scheduleReconnect(reason);

@@ -234,6 +234,15 @@ final class PeerDiscovery {
       if (stopped) {
         return;
       }
+      if (ar.failed() && ar.cause() instanceof NotJson) {
+        // It answered, but not with /varz (an nsqd answers 404): not a broker. Remembered for the
+        // varz TTL like any answer, so an nsqd is not asked every poll.
+        LOG.debug("node(" + node.broadcastAddress() + ":" + node.httpPort()
+            + "): not a broker (GET /varz: " + ar.cause().getMessage() + ")");
+        varz.put(node, new Varz(null, System.nanoTime()));
+        publish();
+        return;
+      }
       if (ar.failed()) {
         // Down but still listed: keep what we knew, so the broker keeps retrying it with backoff.
         LOG.debug("node(" + node.broadcastAddress() + ":" + node.httpPort()
@@ -292,6 +301,13 @@ final class PeerDiscovery {
     }
   }
 
+  /** The peer answered, but not with a 200 JSON object. */
+  static final class NotJson extends RuntimeException {
+    NotJson(String message) {
+      super(message, null, false, false);
+    }
+  }
+
   /** GET with a bounded body; fails on a non-200 status, a body over the limit, or bad JSON. */
   private Future<Answer> getJson(String host, int port, String uri, long idleTimeoutMillis, boolean https) {
     RequestOptions request = new RequestOptions().setSsl(https)
@@ -317,13 +333,13 @@ final class PeerDiscovery {
       });
       resp.endHandler(v -> {
         if (resp.statusCode() != 200) {
-          result.tryFail("HTTP " + resp.statusCode());
+          result.tryFail(new NotJson("HTTP " + resp.statusCode()));
           return;
         }
         try {
           result.tryComplete(new Answer(new JsonObject(body), token));
         } catch (RuntimeException e) {
-          result.tryFail("not a JSON object");
+          result.tryFail(new NotJson("not a JSON object"));
         }
       });
       return result.future();

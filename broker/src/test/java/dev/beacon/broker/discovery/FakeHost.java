@@ -3,13 +3,18 @@ package dev.beacon.broker.discovery;
 import dev.beacon.broker.DiscoveryHost;
 import dev.beacon.broker.LocalInterest;
 import dev.beacon.broker.LocalInterestView;
+import dev.beacon.broker.NsqRegistrationsView;
 import dev.beacon.common.HostPort;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.function.BiConsumer;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /** A broker stand-in for discovery tests: fixed ports, a real local-interest count, recorded route peers. */
@@ -20,6 +25,9 @@ final class FakeHost implements DiscoveryHost {
   private final String serverId;
   private final LocalInterest interest = new LocalInterest();
   private final List<InterestListener> listeners = new ArrayList<>();
+  /** NSQ topics and their channels with consumers. */
+  private final Map<String, Set<String>> nsq = new LinkedHashMap<>();
+  private final List<BiConsumer<String, String>> nsqListeners = new ArrayList<>();
   final List<Set<HostPort>> routePeers = new CopyOnWriteArrayList<>();
 
   FakeHost(Vertx vertx, int clientPort, int httpPort, String serverId) {
@@ -41,6 +49,23 @@ final class FakeHost implements DiscoveryHost {
     });
   }
 
+  /** An NSQ topic ({@code channel} null) or a channel with consumers comes or goes, as the NSQ side would tell it. */
+  void nsq(String topic, String channel, boolean added) {
+    context.runOnContext(v -> {
+      if (added) {
+        Set<String> channels = nsq.computeIfAbsent(topic, t -> new HashSet<>());
+        if (channel != null) {
+          channels.add(channel);
+        }
+      } else if (channel == null) {
+        nsq.remove(topic);
+      } else if (nsq.containsKey(topic)) {
+        nsq.get(topic).remove(channel);
+      }
+      nsqListeners.forEach(l -> l.accept(topic, channel));
+    });
+  }
+
   void subscribeBeforeStart(String subject, String queue) {
     interest.add(subject, queue);
   }
@@ -57,6 +82,39 @@ final class FakeHost implements DiscoveryHost {
   @Override
   public int clientPort() {
     return clientPort;
+  }
+
+  @Override
+  public int nsqPort() {
+    return -1;
+  }
+
+  @Override
+  public NsqRegistrationsView nsqRegistrations() {
+    return new NsqRegistrationsView() {
+      @Override
+      public boolean hasTopic(String topic) {
+        return nsq.containsKey(topic);
+      }
+
+      @Override
+      public boolean hasChannel(String topic, String channel) {
+        return nsq.containsKey(topic) && nsq.get(topic).contains(channel);
+      }
+
+      @Override
+      public void forEachRegistration(BiConsumer<String, String> action) {
+        nsq.forEach((topic, channels) -> {
+          action.accept(topic, null);
+          channels.forEach(c -> action.accept(topic, c));
+        });
+      }
+    };
+  }
+
+  @Override
+  public void addNsqListener(BiConsumer<String, String> listener) {
+    nsqListeners.add(listener);
   }
 
   @Override

@@ -86,7 +86,7 @@ class LookupdRegistrarTest {
 
     lookupd.identifyOk(4161);
     Set<String> registered = new HashSet<>(List.of(lookupd.command(), lookupd.command()));
-    assertEquals(Set.of("REGISTER orders workers", "REGISTER clicks"), registered);
+    assertEquals(Set.of("REGISTER orders", "REGISTER clicks"), registered, "a NATS queue group is no NSQ channel");
     lookupd.expectNothing(Duration.ofMillis(300));
   }
 
@@ -100,21 +100,22 @@ class LookupdRegistrarTest {
     assertEquals("REGISTER orders", lookupd.command());
     host.subscription("orders", null, true);
     host.subscription("orders", "workers", true);
-    assertEquals("REGISTER orders workers", lookupd.command());
     host.subscription("orders", "workers", true);
     host.subscription("orders", "workers", false);
     host.subscription("orders", null, false);
+    host.subscription("orders", null, false);
     lookupd.expectNothing(Duration.ofMillis(200));
     host.subscription("orders", "workers", false);
-    assertEquals("UNREGISTER orders workers", lookupd.command());
-    host.subscription("orders", null, false);
-    assertEquals("UNREGISTER orders", lookupd.command());
+    assertEquals("UNREGISTER orders", lookupd.command(), "a NATS queue group never registered a channel");
 
-    // A queue group on a new subject: one REGISTER with the channel; its removal: channel, then topic (as nsqd).
-    host.subscription("jobs", "g", true);
+    // An NSQ channel with a consumer: one REGISTER with the channel; its removal: channel, then topic (as nsqd).
+    host.nsq("jobs", null, true);
+    assertEquals("REGISTER jobs", lookupd.command());
+    host.nsq("jobs", "g", true);
     assertEquals("REGISTER jobs g", lookupd.command());
-    host.subscription("jobs", "g", false);
+    host.nsq("jobs", "g", false);
     assertEquals("UNREGISTER jobs g", lookupd.command());
+    host.nsq("jobs", null, false);
     assertEquals("UNREGISTER jobs", lookupd.command());
   }
 
@@ -132,6 +133,7 @@ class LookupdRegistrarTest {
     // The strict fake fails the test and closes on a bad name; the first thing it must see is the valid topic.
     assertEquals("REGISTER ok", lookupd.command());
     assertEquals("PING", lookupd.command());
+    assertEquals("REGISTER ok", lookupd.command(), "registered again with the PING");
     assertEquals("PING", lookupd.command(), "still the same connection: nothing made the lookupd close it");
   }
 
@@ -141,22 +143,36 @@ class LookupdRegistrarTest {
     lookupd.acceptAndReadIdentify(WAIT);
     lookupd.identifyOk(4161);
     host.subscription("a", null, true);
-    host.subscription("b", "q", true);
+    host.nsq("b", "q", true);
     Set<String> first = new HashSet<>();
-    while (first.size() < 2) {
+    while (!first.containsAll(Set.of("REGISTER a", "REGISTER b q"))) {
       String line = lookupd.command();
       if (!line.equals("PING")) {
         first.add(line);
       }
     }
     assertEquals(Set.of("REGISTER a", "REGISTER b q"), first);
-    assertEquals("PING", lookupd.command());
 
     lookupd.dropConnection();
     lookupd.acceptAndReadIdentify(WAIT);
     lookupd.identifyOk(4161);
     Set<String> again = new HashSet<>(List.of(lookupd.command(), lookupd.command()));
     assertEquals(Set.of("REGISTER a", "REGISTER b q"), again);
+  }
+
+  @Test
+  void everyPingRegistersEverythingAgainSoALookupdThatDroppedARegistrationGetsItBack() throws Exception {
+    start("broker.lookupd-ping-interval = 200ms");
+    lookupd.acceptAndReadIdentify(WAIT);
+    lookupd.identifyOk(4161);
+    host.subscription("a", null, true);
+    assertEquals("REGISTER a", lookupd.command());
+    assertEquals("PING", lookupd.command());
+    assertEquals("REGISTER a", lookupd.command(), "lookupd may have deleted it (nsqadmin's Delete Topic)");
+    host.subscription("a", null, false);
+    assertEquals("UNREGISTER a", lookupd.command());
+    assertEquals("PING", lookupd.command());
+    assertEquals("PING", lookupd.command(), "nothing to register any more");
   }
 
   @Test

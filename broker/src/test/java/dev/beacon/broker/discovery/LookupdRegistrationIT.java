@@ -15,6 +15,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -85,15 +86,19 @@ class LookupdRegistrationIT {
     startLookupd("127.0.0.1:0", "127.0.0.1:0");
     startMembership();
     host.subscription("orders", null, true);
-    host.subscription("orders", "workers", true);
+    host.subscription("orders", "nats-group", true);
+    host.nsq("orders", "workers", true);
     JsonObject found = awaitLookup("orders", Duration.ofSeconds(5),
         l -> producers(l) == 1 && l.getJsonArray("channels").contains("workers"));
+    assertEquals(List.of("workers"), found.getJsonArray("channels").getList(), "a NATS queue group is no NSQ channel");
     JsonObject producer = found.getJsonArray("producers").getJsonObject(0);
     assertEquals("127.0.0.1", producer.getString("broadcast_address"));
     assertEquals(4222, producer.getInteger("tcp_port"));
     assertEquals(8222, producer.getInteger("http_port"));
 
-    host.subscription("orders", "workers", false);
+    host.nsq("orders", "workers", false);
+    host.nsq("orders", null, false);
+    host.subscription("orders", "nats-group", false);
     host.subscription("orders", null, false);
     // nsqlookupd keeps a non-ephemeral topic registration, empty: 200 with no producers.
     awaitLookup("orders", Duration.ofSeconds(5), l -> l.getJsonArray("producers") != null && producers(l) == 0);
@@ -106,7 +111,7 @@ class LookupdRegistrationIT {
     int httpPort = lookupd.httpPort();
     startMembership();
     host.subscription("orders", null, true);
-    host.subscription("jobs", "g", true);
+    host.nsq("jobs", "g", true);
     awaitLookup("jobs", Duration.ofSeconds(5), l -> producers(l) == 1);
 
     lookupd.close();

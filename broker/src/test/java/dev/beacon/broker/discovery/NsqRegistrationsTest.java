@@ -2,20 +2,55 @@ package dev.beacon.broker.discovery;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.beacon.broker.LocalInterest;
+import dev.beacon.broker.NsqRegistrationsView;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.BiConsumer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** The NSQ registrations lookupd sees, as a projection of the broker's one local-interest count. */
+/**
+ * The NSQ registrations lookupd sees: a topic per subject with local interest or NSQ topic, a
+ * channel only per NSQ channel with consumers (NATS queue groups are not channels).
+ */
 @Timeout(5)
 class NsqRegistrationsTest {
   private final LocalInterest local = new LocalInterest();
-  private final NsqRegistrations registrations = new NsqRegistrations(local);
+  /** NSQ topic -> channels with consumers. */
+  private final Map<String, Set<String>> nsq = new LinkedHashMap<>();
+  private final NsqRegistrations registrations = new NsqRegistrations(local, new NsqRegistrationsView() {
+    @Override
+    public boolean hasTopic(String topic) {
+      return nsq.containsKey(topic);
+    }
+
+    @Override
+    public boolean hasChannel(String topic, String channel) {
+      return nsq.getOrDefault(topic, Set.of()).contains(channel);
+    }
+
+    @Override
+    public void forEachRegistration(BiConsumer<String, String> action) {
+      nsq.forEach((t, cs) -> {
+        action.accept(t, null);
+        cs.forEach(c -> action.accept(t, c));
+      });
+    }
+  });
+
+  private List<String> all() {
+    List<String> seen = new ArrayList<>();
+    registrations.forEachRegistration((t, c) -> seen.add(c == null ? t : t + " " + c));
+    seen.sort(null);
+    return seen;
+  }
 
   @Test
   void plainSubscriptionsAreCountedPerSubject() {
@@ -30,57 +65,50 @@ class NsqRegistrationsTest {
   }
 
   @Test
-  void queueGroupsAreChannelsOfTheTopic() {
-    local.add("orders", null);
+  void queueGroupsHoldTheTopicButAreNoChannels() {
     local.add("orders", "workers");
+    assertTrue(registrations.hasTopic("orders"));
+    assertFalse(registrations.hasChannel("orders", "workers"), "an nsqd would create and fill that channel");
+    assertEquals(List.of("orders"), all());
+    local.remove("orders", "workers");
+    assertFalse(registrations.hasTopic("orders"));
+  }
+
+  @Test
+  void nsqChannelsWithConsumersAreChannels() {
+    nsq.computeIfAbsent("orders", t -> new HashSet<>()).add("workers");
     local.add("orders", "workers");
     assertTrue(registrations.hasChannel("orders", "workers"));
-    local.remove("orders", "workers");
-    assertTrue(registrations.hasChannel("orders", "workers"));
-    local.remove("orders", "workers");
+    assertEquals(List.of("orders workers"), all());
+    nsq.get("orders").remove("workers");
     assertFalse(registrations.hasChannel("orders", "workers"));
-    assertTrue(registrations.hasTopic("orders"), "the plain subscriber still holds the topic");
-    assertEquals(-1, local.remove("orders", "other"), "removing an unknown group is ignored");
+    nsq.remove("orders");
+    assertTrue(registrations.hasTopic("orders"), "the queue subscription still holds the topic");
   }
 
   @Test
-  void aPlainSubscriberOnATopicHeldByAGroupChangesNothing() {
-    local.add("t", "g");
-    local.add("t", null);
-    local.remove("t", null);
-    assertTrue(registrations.hasChannel("t", "g"));
-    local.remove("t", "g");
-    assertFalse(registrations.hasTopic("t"));
+  void anNsqTopicIsRegisteredWithoutSubscribers() {
+    nsq.put("published", new HashSet<>());
+    assertTrue(registrations.hasTopic("published"));
+    assertEquals(1, registrations.topicCount());
   }
 
   @Test
-  void unregistrableSubjectsAreNotKeptAndBadGroupsCountAsPlainInterest() {
+  void unregistrableSubjectsAreLeftOut() {
     local.add("orders.*", null);
     local.add("_INBOX.abc", null);
     local.add("a$b", "g");
     assertEquals(0, registrations.topicCount());
     assertFalse(registrations.hasTopic("orders.*"));
-    assertFalse(registrations.hasChannel("a$b", "g"));
-    local.add("t", "bad group!");
-    assertNull(NsqRegistrations.channelOf("bad group!"));
-    assertTrue(registrations.hasTopic("t"));
-    assertFalse(registrations.hasChannel("t", "bad group!"));
-    List<String> seen = new ArrayList<>();
-    registrations.forEachRegistration((t, c) -> seen.add(c == null ? t : t + " " + c));
-    assertEquals(List.of("t"), seen);
-    local.remove("t", "bad group!");
-    assertFalse(registrations.hasTopic("t"));
+    assertEquals(List.of(), all());
   }
 
   @Test
-  void replaysRegistrationsAsNsqdDoes() {
+  void replaysEachTopicOnce() {
     local.add("a", null);
     local.add("b", "g1");
-    local.add("b", "g2");
     local.add("b", null);
-    List<String> seen = new ArrayList<>();
-    registrations.forEachRegistration((t, c) -> seen.add(c == null ? t : t + " " + c));
-    seen.sort(null);
-    assertEquals(List.of("a", "b g1", "b g2"), seen);
+    nsq.computeIfAbsent("b", t -> new HashSet<>()).add("c");
+    assertEquals(List.of("a", "b c"), all());
   }
 }

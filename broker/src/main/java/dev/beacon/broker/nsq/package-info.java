@@ -1,0 +1,13 @@
+/**
+ * nsqd's client side on the broker, so NSQ software can use a broker as one of its nsqd nodes:
+ * the V2 protocol ({@link dev.beacon.broker.nsq.V2Parser} in, {@link dev.beacon.broker.nsq.V2Frames}
+ * out, the verbs in {@link dev.beacon.broker.nsq.NsqConnection}, IDENTIFY in
+ * {@link dev.beacon.broker.nsq.Identify}), channels with in-flight tracking and a bounded backlog
+ * ({@link dev.beacon.broker.nsq.ChannelState}), topics, channels and their mapping onto NATS
+ * subjects and queue groups ({@link dev.beacon.broker.nsq.NsqServer}, through
+ * {@link dev.beacon.broker.nsq.NsqCore}), the socket listener ({@link dev.beacon.broker.nsq.NsqListener})
+ * and nsqd's HTTP API ({@link dev.beacon.broker.nsq.NsqHttp}). Everything but the listener and the
+ * HTTP routes is free of Vert.x and runs on the broker's context. The core creates it; it does not
+ * depend on the core.
+ */
+package dev.beacon.broker.nsq;
