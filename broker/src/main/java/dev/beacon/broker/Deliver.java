@@ -68,6 +68,7 @@ final class Deliver {
       }
       if (s.sink != null) {
         sink(s, p);
+        delivered++;
       } else if (s.owner instanceof RouteConnection rc) {
         touch(rc);
         rc.addQueue(s.queueBytes);
