@@ -72,6 +72,7 @@ public final class Broker extends VerticleBase {
   private long now = System.currentTimeMillis();
 
   private Context context;
+  private Auth auth;
   /** Built once at start from the tls-* and route-tls-* settings; null without TLS. */
   private SslContext clientTls;
   private SslContext routeServerTls;
@@ -93,6 +94,7 @@ public final class Broker extends VerticleBase {
   /** A broker whose discovery ({@link Discovery#NONE}, or lookupd discovery) {@code discovery} creates at start. */
   public Broker(BrokerOptions options, Discovery.Factory discovery) {
     this.options = options;
+    this.auth = options.auth();
     this.discoveryFactory = discovery;
     this.deliver = new Deliver(this);
     this.routes = new Routes(this);
@@ -102,6 +104,42 @@ public final class Broker extends VerticleBase {
         () -> System.currentTimeMillis() * 1_000_000L);
     this.nsqPublish = new Parser(Parser.Kind.CLIENT, null, options.maxControlLine(), options.maxPayload());
     nsq.setOtherTopics(this::natsTopics);
+  }
+
+  private io.vertx.core.WorkerExecutor authWorkers;
+
+  /**
+   * Where bcrypt checks run: a worker pool of its own, one thread per core, so logins are checked
+   * in parallel (as nats-server's goroutines do) and never queue behind other blocking work.
+   */
+  io.vertx.core.WorkerExecutor authWorkers() {
+    if (authWorkers == null) {
+      authWorkers = vertx.createSharedWorkerExecutor("beacon-auth-" + serverId(),
+          Runtime.getRuntime().availableProcessors());
+    }
+    return authWorkers;
+  }
+
+  /** Users, token and permissions in force (replaced by {@link #reloadAuth}); on the broker's context. */
+  Auth auth() {
+    return auth;
+  }
+
+  /**
+   * New users, token and permissions (SIGHUP): from now on CONNECTs are checked against them, and
+   * every connected client is checked again ({@link ClientConnection#reauthorize}). Call on the
+   * broker's context.
+   */
+  public void reloadAuth(Auth next) {
+    auth = next;
+    beginRead();
+    try {
+      for (ClientConnection c : new ArrayList<>(clients.values())) {
+        c.reauthorize(next);
+      }
+    } finally {
+      endRead();
+    }
   }
 
   public BrokerOptions options() {
@@ -135,9 +173,13 @@ public final class Broker extends VerticleBase {
   }
 
   private Future<?> listenAll() {
-    if (options.httpTls() != null && !options.discovery().lookupdTcpAddresses().isEmpty()) {
-      BrokerLog.LOG.warn("monitoring speaks HTTPS only (http-tls-cert): brokers that find peers through lookupd"
-          + " read their /varz over plain HTTP, so they cannot dial this broker (it still dials them)");
+    DiscoveryOptions d = options.discovery();
+    if (!d.lookupdTcpAddresses().isEmpty() && (options.httpTls() != null) != d.peerHttpTls()) {
+      BrokerLog.LOG.warn(options.httpTls() != null
+          ? "monitoring speaks HTTPS only (http-tls-cert) but peer-http-tls is off: brokers configured like this one"
+              + " read peers' /varz over plain HTTP, so they cannot dial this broker (it still dials them)"
+          : "peer-http-tls is on but this broker's monitoring is plain HTTP (no http-tls-cert): brokers configured"
+              + " like this one cannot read its /varz, so they cannot dial it (it still dials them)");
     }
     if (options.clustered()) {
       routeServer = vertx.createNetServer(netOptions(options.cluster()));
@@ -252,6 +294,9 @@ public final class Broker extends VerticleBase {
 
   private Future<?> shutdown() {
     shuttingDown = true;
+    if (authWorkers != null) {
+      authWorkers.close();
+    }
     return stopCluster().eventually(() -> closeListeners()).eventually(this::closeConnections);
   }
 

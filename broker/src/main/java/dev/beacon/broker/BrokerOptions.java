@@ -39,8 +39,7 @@ public record BrokerOptions(
     Duration routeReconnectMax,
     Duration routeConnectTimeout,
     Duration routeDuplicateGrace,
-    String authToken,
-    Map<String, String> users,
+    Auth auth,
     Duration authTimeout,
     Duration shutdownGrace,
     Duration lameDuckDuration,
@@ -74,14 +73,7 @@ public record BrokerOptions(
         routeUrlCredentials.put(hp, userInfo);
       }
     }
-    Map<String, String> users = new LinkedHashMap<>();
-    for (Config u : b.getConfigList("auth.users")) {
-      users.put(u.getString("user"), u.getString("password"));
-    }
-    String token = b.getString("auth.token");
-    if (!token.isEmpty() && !users.isEmpty()) {
-      throw new IllegalArgumentException("broker.auth: token and users are exclusive");
-    }
+    Auth auth = Auth.from(b.getConfig("auth"));
     long maxPayload = b.getBytes("max-payload");
     if (maxPayload <= 0 || maxPayload > Integer.MAX_VALUE - 64) {
       throw new IllegalArgumentException("max-payload: " + maxPayload + " (expected: 1..2GiB)");
@@ -136,8 +128,7 @@ public record BrokerOptions(
         Durations.get(b, "route-reconnect-max"),
         Durations.get(b, "route-connect-timeout"),
         Durations.get(b, "route-duplicate-grace"),
-        token,
-        Map.copyOf(users),
+        auth,
         Durations.get(b, "auth.timeout"),
         Durations.get(b, "shutdown-grace"),
         lameDuckDuration,

@@ -70,6 +70,9 @@ abstract sealed class Conn implements Wire.Reader, Parser.Handler permits Client
     close("Read Error");
   }
 
+  /** Input that arrived while parsing was suspended (see {@link Parser#suspend}), or null. */
+  private java.io.ByteArrayOutputStream held;
+
   @Override
   public final void onData(byte[] b, int off, int len) {
     if (closed) {
@@ -77,14 +80,49 @@ abstract sealed class Conn implements Wire.Reader, Parser.Handler permits Client
     }
     inBytes += len;
     lastActivity = broker.now();
+    if (held != null) {
+      hold(b, off, len);
+      return;
+    }
+    parse(b, off, len);
+  }
+
+  private void parse(byte[] b, int off, int len) {
     broker.beginRead();
     try {
       parser.parse(b, off, len);
+      int at = parser.suspendedAt();
+      if (at >= 0) {
+        held = new java.io.ByteArrayOutputStream();
+        hold(b, at, off + len - at);
+      }
     } catch (NatsProtocolException e) {
       parser.stop();
       protocolError(e);
     } finally {
       broker.endRead();
+    }
+  }
+
+  /** Keeps input while suspended, at most one maximal message's worth; a client that sends more is cut off. */
+  private void hold(byte[] b, int off, int len) {
+    BrokerOptions o = broker.options();
+    if (held.size() + len > (long) o.maxPayload() + 2L * o.maxControlLine()) {
+      held = null;
+      parser.stop();
+      protocolError(NatsProtocolException.fatal(Protocol.ERR_AUTH_VIOLATION));
+      return;
+    }
+    held.write(b, off, len);
+  }
+
+  /** Parsing goes on after a {@link Parser#suspend}: first with what arrived meanwhile. */
+  final void resumeParsing() {
+    byte[] rest = held == null ? new byte[0] : held.toByteArray();
+    held = null;
+    parser.unsuspend();
+    if (!closed && rest.length > 0) {
+      parse(rest, 0, rest.length);
     }
   }
 

@@ -34,7 +34,7 @@ final class MonitorData {
         "beacon " + Broker.version() + " (java " + Runtime.version().feature() + ")",
         o.listen().host(),
         broker.clientPort(),
-        !o.authToken().isEmpty() || !o.users().isEmpty(),
+        broker.auth().required(),
         o.tls() != null ? Boolean.TRUE : null,
         o.tls() != null && o.tls().verify() ? Boolean.TRUE : null,
         o.maxConnections(),

@@ -96,6 +96,30 @@ final class Parser {
     stopped = true;
   }
 
+  /** Where {@link #suspend} left the chunk being parsed, or -1 when not suspended. */
+  private int suspendedAt = -1;
+  private boolean suspending;
+
+  /**
+   * Called from a handler: stop after the current control line and remember where, so the caller
+   * can keep the rest of the chunk and feed it again once the connection may go on (a CONNECT
+   * whose password takes a bcrypt check off the event loop).
+   */
+  void suspend() {
+    suspending = true;
+  }
+
+  /** The offset in the last parsed chunk where parsing stopped for {@link #suspend}, or -1. */
+  int suspendedAt() {
+    return suspendedAt;
+  }
+
+  /** Parsing may go on (the caller feeds what it kept). */
+  void unsuspend() {
+    suspending = false;
+    suspendedAt = -1;
+  }
+
   /** Parses one chunk; throws {@link NatsProtocolException} on a violation (the parser is then unusable). */
   void parse(byte[] b, int off, int len) {
     int i = off;
@@ -139,6 +163,10 @@ final class Parser {
         le--;
       }
       i = controlLine(lb, ls, le, b, i, end);
+      if (suspending) {
+        suspendedAt = i;
+        return;
+      }
     }
   }
 

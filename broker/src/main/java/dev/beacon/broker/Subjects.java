@@ -64,4 +64,50 @@ final class Subjects {
     }
     return true;
   }
+
+  /** True when a token of {@code s} is {@code *} or {@code >}. */
+  static boolean hasWildcard(String s) {
+    for (String t : s.split("\\.", -1)) {
+      if (t.equals("*") || t.equals(">")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * True when every subject {@code subject} matches is also matched by {@code test} (both may hold
+   * wildcards): {@code foo.*} is within {@code >}, {@code *.*} and {@code foo.*}, not within
+   * {@code foo.bar}. nats-server's subjectIsSubsetMatch, token for token.
+   */
+  static boolean isSubsetMatch(String subject, String test) {
+    String[] tokens = subject.split("\\.", -1);
+    String[] tt = test.split("\\.", -1);
+    for (int i = 0; i < tt.length; i++) {
+      if (i >= tokens.length) {
+        return false;
+      }
+      String t2 = tt[i];
+      if (t2.isEmpty()) {
+        return false;
+      }
+      if (t2.equals(">")) {
+        return true;
+      }
+      String t1 = tokens[i];
+      if (t1.isEmpty() || t1.equals(">")) {
+        return false;
+      }
+      if (t1.equals("*")) {
+        if (!t2.equals("*")) {
+          return false;
+        }
+        continue;
+      }
+      if (!t2.equals("*") && !t1.equals(t2)) {
+        return false;
+      }
+    }
+    return tokens.length == tt.length;
+  }
 }
