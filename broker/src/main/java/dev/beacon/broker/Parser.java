@@ -315,8 +315,9 @@ final class Parser {
     return number(lb, argOff[idx], argLen[idx]);
   }
 
+  /** A subject, queue, sid or account argument as a byte string (one char per byte, see {@link Subjects#WIRE}). */
   private String str(byte[] lb, int idx) {
-    return new String(lb, argOff[idx], argLen[idx], StandardCharsets.UTF_8);
+    return new String(lb, argOff[idx], argLen[idx], Subjects.WIRE);
   }
 
   private int pub(byte[] lb, int as, int le, boolean headers, byte[] b, int i, int end) {
