@@ -50,6 +50,9 @@ public final class Broker extends VerticleBase {
   private final List<Conn> dirty = new ArrayList<>();
   private final java.util.ArrayDeque<ClosedClient> closedClients = new java.util.ArrayDeque<>();
   private int readDepth;
+  /** Pending bytes of all connections as last counted (each at its last flush or drain). */
+  private long pendingTotal;
+  private boolean enforcing;
   private long nextCid = 1;
   private long now = System.currentTimeMillis();
 
@@ -307,7 +310,7 @@ public final class Broker extends VerticleBase {
 
   /** A socket adapter whose events are handled on this broker's context; call on the socket's context. */
   Wire wire(NetSocket socket) {
-    return new Wire(socket, scratch, context);
+    return new Wire(socket, scratch, context, (int) Math.min(Integer.MAX_VALUE, options.maxPending() / 2));
   }
 
   /** A new client connection (on the owning context). */
@@ -377,6 +380,62 @@ public final class Broker extends VerticleBase {
       }
     }
     dirty.clear();
+    if (pendingTotal > options.maxPendingTotal() && !enforcing) {
+      enforcing = true;
+      try {
+        enforcePendingTotal();
+      } finally {
+        enforcing = false;
+      }
+    }
+  }
+
+  /** Updates {@code c}'s share of the pending total (0 when it closes). */
+  void countPending(Conn c, long pending) {
+    pendingTotal += pending - c.counted;
+    c.counted = pending;
+  }
+
+  /** Pending bytes of all connections, as last counted. */
+  long pendingTotal() {
+    return pendingTotal;
+  }
+
+  /**
+   * The pending total passed max-pending-total: recount every connection from its socket (backlogs
+   * shrink as peers read, without a flush to notice), then, while still over, cut the clients with
+   * the most pending bytes first. Routes are never cut here (each stays bounded by max-pending).
+   */
+  private void enforcePendingTotal() {
+    List<ClientConnection> cs = new ArrayList<>(clients.size());
+    for (ClientConnection c : clients.values()) {
+      if (!c.closed) {
+        countPending(c, c.out.refreshBacklog(c.wire));
+        cs.add(c);
+      }
+    }
+    for (RouteConnection r : routes.everything()) {
+      if (!r.closed) {
+        countPending(r, r.out.refreshBacklog(r.wire));
+      }
+    }
+    long budget = options.maxPendingTotal();
+    if (pendingTotal <= budget) {
+      return;
+    }
+    cs.sort((a, b) -> Long.compare(b.counted, a.counted));
+    for (int i = 0; i < cs.size() && pendingTotal > budget; i++) {
+      ClientConnection c = cs.get(i);
+      if (c.closed) {
+        continue;
+      }
+      if (c.counted == 0) {
+        break;
+      }
+      stats.pendingTotalCuts++;
+      log(c + " pending total " + pendingTotal + " bytes past max-pending-total " + budget + "; cutting the largest");
+      c.slowConsumer();
+    }
   }
 
   io.vertx.core.Vertx vertx() {

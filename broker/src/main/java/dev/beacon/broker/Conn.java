@@ -1,6 +1,7 @@
 package dev.beacon.broker;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 
 /**
  * What clients and routes share: the read path (socket -> {@link Parser} -> handler), the
@@ -29,6 +30,21 @@ abstract sealed class Conn implements Wire.Reader, Parser.Handler permits Client
   long outMsgs;
   long outBytes;
   long lastActivity = start;
+
+  /** Publishers whose reads wait for this connection to drain below half of max-pending, or null. */
+  private ArrayList<ClientConnection> stalled;
+  /**
+   * This connection took no bytes from its socket for a whole maximum stall time while publishers
+   * waited on it: it is not reading, and no publisher stalls on it again until it takes bytes again
+   * (it is cut when it passes max-pending). So a peer that never reads holds a publisher for one
+   * stall time at most.
+   */
+  boolean stallSpent;
+  /** Bytes the socket had taken (written minus backlog) when last looked at, and since when. */
+  private long taken = Long.MIN_VALUE;
+  private long takenSince;
+  /** This connection's share of the broker's pending total (its pending bytes at the last count). */
+  long counted;
 
   Conn(Broker broker, long cid, Wire wire) {
     this.broker = broker;
@@ -65,6 +81,76 @@ abstract sealed class Conn implements Wire.Reader, Parser.Handler permits Client
       protocolError(e);
     } finally {
       broker.endRead();
+    }
+    afterRead();
+  }
+
+  /** Runs after each read chunk was parsed and the writes it caused were flushed. */
+  void afterRead() {
+  }
+
+  /** The write backlog fell below half of max-pending: the stall gate closes, stalled publishers go on. */
+  @Override
+  public final void onDrained() {
+    if (!closed) {
+      broker.countPending(this, out.refreshBacklog(wire));
+    }
+    stallSpent = false;
+    releaseStalled();
+  }
+
+  /** {@code p} waits for this connection to drain. */
+  final void addStalled(ClientConnection p) {
+    if (stalled == null) {
+      stalled = new ArrayList<>(2);
+    }
+    stalled.add(p);
+  }
+
+  /** {@code p} no longer waits (it closed). */
+  final void removeStalled(ClientConnection p) {
+    if (stalled != null) {
+      stalled.remove(p);
+    }
+  }
+
+  /** {@code p}'s stall on this connection ran out before it drained. */
+  final void stallExpired(ClientConnection p) {
+    if (stalled != null) {
+      stalled.remove(p);
+    }
+    if (!progressing(ClientConnection.STALL_MAX_MILLIS)) {
+      stallSpent = true;
+    }
+  }
+
+  /**
+   * Looks at how many bytes the socket has taken; false when none for {@code millis} or more. Taking
+   * bytes again lifts {@link #stallSpent}.
+   */
+  final boolean progressing(long millis) {
+    long t = out.written() - wire.pendingBytes();
+    long now = System.nanoTime();
+    if (t > taken) {
+      taken = t;
+      takenSince = now;
+      stallSpent = false;
+      return true;
+    }
+    // The backlog also counts a few bytes of bookkeeping per write, so it can grow by more than was
+    // written: follow it down without calling that progress.
+    taken = t;
+    return now - takenSince < millis * 1_000_000L;
+  }
+
+  private void releaseStalled() {
+    if (stalled == null || stalled.isEmpty()) {
+      return;
+    }
+    ClientConnection[] waiting = stalled.toArray(new ClientConnection[0]);
+    stalled.clear();
+    for (ClientConnection p : waiting) {
+      p.endStall();
     }
   }
 
@@ -128,9 +214,12 @@ abstract sealed class Conn implements Wire.Reader, Parser.Handler permits Client
     if (out.queuedBytes() == 0) {
       return;
     }
-    if (out.flushTo(wire) > broker.options().maxPending() && !closed) {
+    long pending = out.flushTo(wire);
+    if (pending > broker.options().maxPending() && !closed) {
       slowConsumer();
+      return;
     }
+    broker.countPending(this, pending);
   }
 
   final void slowConsumer() {
@@ -165,6 +254,8 @@ abstract sealed class Conn implements Wire.Reader, Parser.Handler permits Client
       closeReason = reason;
     }
     parser.stop();
+    broker.countPending(this, 0);
+    releaseStalled();
     onClosed();
   }
 

@@ -12,6 +12,8 @@ import java.util.concurrent.ThreadLocalRandom;
 final class Deliver {
   private final Broker broker;
   private final long maxPending;
+  /** Half of max-pending: past it a consumer's stall gate is open. */
+  private final long stallMark;
   private RouteConnection[] touched = new RouteConnection[4];
   private int touchedCount;
   private long epoch;
@@ -19,6 +21,7 @@ final class Deliver {
   Deliver(Broker broker) {
     this.broker = broker;
     this.maxPending = broker.options().maxPending();
+    this.stallMark = maxPending / 2;
   }
 
   void process(Conn from, Parser p) {
@@ -46,7 +49,7 @@ final class Deliver {
       if (c == pub && !c.echo) {
         continue;
       }
-      msg(c, s, p);
+      msg(c, s, p, pub);
       delivered++;
     }
     for (Subscription[] group : r.qsubs) {
@@ -61,7 +64,7 @@ final class Deliver {
         touch(rc);
         rc.addQueue(s.queueBytes);
       } else {
-        msg((ClientConnection) s.owner, s, p);
+        msg((ClientConnection) s.owner, s, p, pub);
       }
       delivered++;
     }
@@ -69,6 +72,9 @@ final class Deliver {
       RouteConnection rc = touched[i];
       touched[i] = null;
       rc.routeMsg(p);
+      if (pub != null) {
+        gate(pub, rc);
+      }
       delivered++;
     }
     if (delivered == 0 && pub != null && p.replyLen >= 0 && pub.noResponders) {
@@ -127,8 +133,24 @@ final class Deliver {
     return s.owner == pub && !pub.echo ? 0 : 1;
   }
 
-  /** MSG or HMSG to one client subscription; headers are stripped for clients that did not ask for them. */
-  void msg(ClientConnection c, Subscription s, Parser p) {
+  /**
+   * A client published to {@code to}: when its pending bytes are past half of max-pending (its
+   * stall gate is open) the publisher is told, and stalls at the end of its read.
+   */
+  private void gate(ClientConnection pub, Conn to) {
+    if (!to.closed) {
+      long pending = to.out.pendingBytes();
+      if (pending > stallMark) {
+        pub.noteStall(to, pending);
+      }
+    }
+  }
+
+  /**
+   * MSG or HMSG to one client subscription; headers are stripped for clients that did not ask for
+   * them. {@code pub}: the publishing client, null for a message from a route.
+   */
+  void msg(ClientConnection c, Subscription s, Parser p, ClientConnection pub) {
     if (c.closed) {
       return;
     }
@@ -141,6 +163,9 @@ final class Deliver {
     if (c.overLimit(maxPending)) {
       c.slowConsumer();
       return;
+    }
+    if (pub != null) {
+      gate(pub, c);
     }
     s.delivered++;
     if (s.max > 0 && s.delivered >= s.max) {

@@ -66,6 +66,10 @@ final class MonitorData {
         broker.sublist.count(),
         new LinkedHashMap<>(requests),
         broker.routes.connectUrls(),
+        st.stalls,
+        o.maxPendingTotal(),
+        broker.pendingTotal(),
+        st.pendingTotalCuts,
         broker.lameDuck() ? Boolean.TRUE : null);
   }
 
