@@ -53,6 +53,8 @@ public final class Broker extends VerticleBase {
   /** Pending bytes of all connections as last counted (each at its last flush or drain). */
   private long pendingTotal;
   private boolean enforcing;
+  /** Highest pending total at the end of a flush round (after the budget was enforced). */
+  private long pendingTotalPeak;
   private long nextCid = 1;
   private long now = System.currentTimeMillis();
 
@@ -388,12 +390,20 @@ public final class Broker extends VerticleBase {
         enforcing = false;
       }
     }
+    if (pendingTotal > pendingTotalPeak) {
+      pendingTotalPeak = pendingTotal;
+    }
   }
 
   /** Updates {@code c}'s share of the pending total (0 when it closes). */
   void countPending(Conn c, long pending) {
     pendingTotal += pending - c.counted;
     c.counted = pending;
+  }
+
+  /** The highest {@link #pendingTotal()} seen at the end of a flush round. */
+  long pendingTotalPeak() {
+    return pendingTotalPeak;
   }
 
   /** Pending bytes of all connections, as last counted. */
