@@ -6,8 +6,10 @@ import java.util.ArrayList;
 /**
  * What clients and routes share: the read path (socket -> {@link Parser} -> handler), the
  * outbound {@link OutBuffer} written once per incoming chunk (nats-server's per-read flush), the
- * slow-consumer cut-off when pending bytes pass max-pending (so a slow reader never stalls a
- * publisher nor grows memory), and the close lifecycle ({@link #close} flushes first,
+ * slow-consumer cut-off when pending bytes pass max-pending, the consumer side of producer
+ * backpressure (the stall gate: publishers that wait for this connection to drain below half of
+ * max-pending, see {@link ClientConnection#afterRead}), this connection's share of the broker's
+ * pending total (max-pending-total), and the close lifecycle ({@link #close} flushes first,
  * {@link #onClosed} runs once whatever the cause).
  */
 abstract sealed class Conn implements Wire.Reader, Parser.Handler permits ClientConnection, RouteConnection {

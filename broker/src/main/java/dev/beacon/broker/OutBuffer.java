@@ -8,7 +8,7 @@ package dev.beacon.broker;
  * <ul>
  *   <li>{@link #queuedBytes()}: appended here and not yet handed to the socket;
  *   <li>the socket's own backlog: bytes handed to it that the kernel has not taken yet, as read
- *       right after the last {@link #flushTo}.
+ *       right after the last {@link #flushTo} (or {@link #refreshBacklog}).
  * </ul>
  * Past the limit the peer is a slow consumer (its connection decides what to do). Not thread-safe:
  * owned by the broker's context; no allocation per append once the array has grown to the load.
