@@ -50,8 +50,13 @@ class SlowSubscriberIT {
   private static final int N = Integer.getInteger("beacon.slow.messages", 100_000);
   private static final long RATE = Long.getLong("beacon.slow.rate", 40_000_000L);
   private static final long MAX_PENDING = 8L << 20;
-  /** The canary's longest gap between two arrivals, on either server. */
-  private static final long CANARY_MAX_GAP_MS = 1000;
+  /**
+   * The canary's longest gap between two arrivals, on either server. Measured alone: 35 ms on both;
+   * in the whole suite on a loaded 2-core machine (the in-process broker shares its JVM with the
+   * test's clients) up to 864 ms once. A canary held up by the load, as in the load report (70 s),
+   * is far past it.
+   */
+  static final long CANARY_MAX_GAP_MS = 2000;
 
   private static final Path GOPATH = Path.of("/usr/share/gocode");
   private static final Path NATS_GO = GOPATH.resolve("src/github.com/nats-io/nats.go/nats.go");
