@@ -68,6 +68,11 @@ public final class Broker extends VerticleBase {
   private String hostname = "";
   private final java.util.ArrayDeque<ClosedClient> closedClients = new java.util.ArrayDeque<>();
   private int readDepth;
+  /** Pending bytes of all connections as last counted (each at its last flush or drain). */
+  private long pendingTotal;
+  private boolean enforcing;
+  /** Highest pending total at the end of a flush round (after the budget was enforced). */
+  private long pendingTotalPeak;
   private long nextCid = 1;
   private long now = System.currentTimeMillis();
 
@@ -443,7 +448,7 @@ public final class Broker extends VerticleBase {
 
   /** A socket adapter whose events are handled on this broker's context; call on the socket's context. */
   Wire wire(NetSocket socket) {
-    return new Wire(socket, scratch, context);
+    return new Wire(socket, scratch, context, (int) Math.min(Integer.MAX_VALUE, options.maxPending() / 2));
   }
 
   /**
@@ -537,6 +542,70 @@ public final class Broker extends VerticleBase {
       }
     }
     dirty.clear();
+    if (pendingTotal > options.maxPendingTotal() && !enforcing) {
+      enforcing = true;
+      try {
+        enforcePendingTotal();
+      } finally {
+        enforcing = false;
+      }
+    }
+    if (pendingTotal > pendingTotalPeak) {
+      pendingTotalPeak = pendingTotal;
+    }
+  }
+
+  /** Updates {@code c}'s share of the pending total (0 when it closes). */
+  void countPending(Conn c, long pending) {
+    pendingTotal += pending - c.counted;
+    c.counted = pending;
+  }
+
+  /** The highest {@link #pendingTotal()} seen at the end of a flush round. */
+  long pendingTotalPeak() {
+    return pendingTotalPeak;
+  }
+
+  /** Pending bytes of all connections, as last counted. */
+  long pendingTotal() {
+    return pendingTotal;
+  }
+
+  /**
+   * The pending total passed max-pending-total: recount every connection from its socket (backlogs
+   * shrink as peers read, without a flush to notice), then, while still over, cut the clients with
+   * the most pending bytes first. Routes are never cut here (each stays bounded by max-pending).
+   */
+  private void enforcePendingTotal() {
+    List<ClientConnection> cs = new ArrayList<>(clients.size());
+    for (ClientConnection c : clients.values()) {
+      if (!c.closed) {
+        countPending(c, c.out.refreshBacklog(c.wire));
+        cs.add(c);
+      }
+    }
+    for (RouteConnection r : routes.everything()) {
+      if (!r.closed) {
+        countPending(r, r.out.refreshBacklog(r.wire));
+      }
+    }
+    long budget = options.maxPendingTotal();
+    if (pendingTotal <= budget) {
+      return;
+    }
+    cs.sort((a, b) -> Long.compare(b.counted, a.counted));
+    for (int i = 0; i < cs.size() && pendingTotal > budget; i++) {
+      ClientConnection c = cs.get(i);
+      if (c.closed) {
+        continue;
+      }
+      if (c.counted == 0) {
+        break;
+      }
+      stats.pendingTotalCuts++;
+      log(c + " pending total " + pendingTotal + " bytes past max-pending-total " + budget + "; cutting the largest");
+      c.slowConsumer();
+    }
   }
 
   io.vertx.core.Vertx vertx() {

@@ -39,6 +39,15 @@ final class ClientConnection extends Conn {
   private long pingTimer = -1;
   private long authTimer = -1;
 
+  // Producer backpressure (nats-server's stall): see noteStall and afterRead.
+  /** Of the consumers this read delivered to past half their max-pending, the one with the most pending. */
+  private Conn stallCandidate;
+  private long stallCandidatePending;
+  /** The consumer this connection's reads wait on, or null. */
+  private Conn stalledOn;
+  private long stallTimer = -1;
+  private long stallStart;
+
   ClientConnection(Broker broker, long cid, Wire wire) {
     super(broker, cid, wire);
     BrokerOptions o = broker.options();
@@ -358,6 +367,94 @@ final class ClientConnection extends Conn {
     broker.localUnsubscribed(s);
   }
 
+  /** This client published to {@code consumer}, whose stall gate is open ({@code pending} bytes). */
+  void noteStall(Conn consumer, long pending) {
+    if (consumer != this && pending > stallCandidatePending) {
+      stallCandidate = consumer;
+      stallCandidatePending = pending;
+    }
+  }
+
+  /**
+   * After a read that delivered to a consumer past half of its max-pending: stop reading from this
+   * client until that consumer drains below half or the stall time runs out (nats-server's
+   * stallDuration), whichever is first. Decided after the flush, on the consumer's real backlog.
+   */
+  @Override
+  void afterRead() {
+    Conn c = stallCandidate;
+    if (c == null) {
+      return;
+    }
+    stallCandidate = null;
+    stallCandidatePending = 0;
+    if (closed || c.closed || stalledOn != null) {
+      return;
+    }
+    c.progressing(STALL_MAX_MILLIS);
+    if (c.stallSpent) {
+      return;
+    }
+    long max = broker.options().maxPending();
+    long pending = c.out.queuedBytes() + c.wire.pendingBytes();
+    if (pending <= max / 2) {
+      return;
+    }
+    stalledOn = c;
+    stallStart = System.nanoTime();
+    c.addStalled(this);
+    broker.stats.stalls++;
+    wire.pauseReads();
+    stallTimer = broker.vertx().setTimer(stallMillis(pending, max), id -> {
+      stallTimer = -1;
+      Conn on = stalledOn;
+      if (on != null) {
+        on.stallExpired(this);
+      }
+      endStall();
+    });
+  }
+
+  /**
+   * How long one stall lasts at most, as nats-server's stallDuration: 100 ms, plus 100 ms for each
+   * tenth of half of max-pending that {@code pending} is past that half; 1 s at or past max-pending.
+   */
+  static long stallMillis(long pending, long maxPending) {
+    if (pending >= maxPending) {
+      return STALL_MAX_MILLIS;
+    }
+    long half = maxPending / 2;
+    long ttl = 100;
+    if (pending > half) {
+      ttl += 100 * ((pending - half) / Math.max(1, half / 10));
+    }
+    return Math.min(ttl, STALL_MAX_MILLIS);
+  }
+
+  /** The longest one stall lasts. */
+  static final long STALL_MAX_MILLIS = 1000;
+
+  /** The consumer drained or closed, or the stall ran out: read again. */
+  void endStall() {
+    if (stalledOn == null) {
+      return;
+    }
+    stalledOn = null;
+    broker.stats.stallNanos += System.nanoTime() - stallStart;
+    if (stallTimer >= 0) {
+      broker.vertx().cancelTimer(stallTimer);
+      stallTimer = -1;
+    }
+    if (!closed) {
+      wire.resumeReads();
+    }
+  }
+
+  /** True while this client's reads are stopped by a stall. */
+  boolean stalled() {
+    return stalledOn != null;
+  }
+
   @Override
   public void onPing() {
     send(Frames.PONG);
@@ -383,6 +480,11 @@ final class ClientConnection extends Conn {
     if (authTimer >= 0) {
       broker.vertx().cancelTimer(authTimer);
     }
+    stallCandidate = null;
+    if (stalledOn != null) {
+      stalledOn.removeStalled(this);
+    }
+    endStall();
     broker.removeClient(this);
     for (Subscription s : subs.values().toArray(new Subscription[0])) {
       removeSub(s);

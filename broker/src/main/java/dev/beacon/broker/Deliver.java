@@ -12,6 +12,8 @@ import java.util.concurrent.ThreadLocalRandom;
 final class Deliver {
   private final Broker broker;
   private final long maxPending;
+  /** Half of max-pending: past it a consumer's stall gate is open. */
+  private final long stallMark;
   private RouteConnection[] touched = new RouteConnection[4];
   private int touchedCount;
   private long epoch;
@@ -19,6 +21,7 @@ final class Deliver {
   Deliver(Broker broker) {
     this.broker = broker;
     this.maxPending = broker.options().maxPending();
+    this.stallMark = maxPending / 2;
   }
 
   /** {@code from} is null for a message the broker publishes itself (NSQ PUB). */
@@ -54,7 +57,7 @@ final class Deliver {
       if (c == pub && !c.echo) {
         continue;
       }
-      if (msg(c, s, p)) {
+      if (msg(c, s, p, pub)) {
         delivered++;
       }
     }
@@ -73,7 +76,7 @@ final class Deliver {
         touch(rc);
         rc.addQueue(s.queueBytes);
         delivered++;
-      } else if (msg((ClientConnection) s.owner, s, p) || otherMember(group, s, pub, p)) {
+      } else if (msg((ClientConnection) s.owner, s, p, pub) || otherMember(group, s, pub, p)) {
         delivered++;
       }
     }
@@ -81,6 +84,9 @@ final class Deliver {
       RouteConnection rc = touched[i];
       touched[i] = null;
       rc.routeMsg(p);
+      if (pub != null) {
+        gate(pub, rc);
+      }
       delivered++;
     }
     if (delivered == 0 && pub != null && p.replyLen >= 0 && pub.noResponders) {
@@ -94,7 +100,7 @@ final class Deliver {
    */
   private boolean otherMember(Subscription[] group, Subscription refused, ClientConnection pub, Parser p) {
     for (Subscription o : group) {
-      if (o != refused && o.owner instanceof ClientConnection c && weight(o, pub, false) > 0 && msg(c, o, p)) {
+      if (o != refused && o.owner instanceof ClientConnection c && weight(o, pub, false) > 0 && msg(c, o, p, pub)) {
         return true;
       }
     }
@@ -163,12 +169,26 @@ final class Deliver {
   }
 
   /**
+   * A client published to {@code to}: when its pending bytes are past half of max-pending (its
+   * stall gate is open) the publisher is told, and stalls at the end of its read.
+   */
+  private void gate(ClientConnection pub, Conn to) {
+    if (!to.closed) {
+      long pending = to.out.pendingBytes();
+      if (pending > stallMark) {
+        pub.noteStall(to, pending);
+      }
+    }
+  }
+
+  /**
    * MSG or HMSG to one client subscription; headers are stripped for clients that did not ask for
    * them. Not to a client whose subscribe deny list covers the subject (its wildcard subscription
    * reached it). A request's reply subject becomes one the client may answer (allow-responses).
-   * Returns whether it was written.
+   * Returns whether it was written. {@code pub}: the publishing client, null for a message from a
+   * route or from the broker itself.
    */
-  boolean msg(ClientConnection c, Subscription s, Parser p) {
+  boolean msg(ClientConnection c, Subscription s, Parser p, ClientConnection pub) {
     if (c.closed) {
       return false;
     }
@@ -190,6 +210,9 @@ final class Deliver {
     if (c.overLimit(maxPending)) {
       c.slowConsumer();
       return true;
+    }
+    if (pub != null) {
+      gate(pub, c);
     }
     s.delivered++;
     if (s.max > 0 && s.delivered >= s.max) {
