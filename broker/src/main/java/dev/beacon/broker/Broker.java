@@ -104,6 +104,7 @@ public final class Broker extends VerticleBase {
         () -> System.currentTimeMillis() * 1_000_000L);
     this.nsqPublish = new Parser(Parser.Kind.CLIENT, null, options.maxControlLine(), options.maxPayload());
     nsq.setOtherTopics(this::natsTopics);
+    nsq.setAuth(new NsqLogins(this, this::batch));
   }
 
   private io.vertx.core.WorkerExecutor authWorkers;
@@ -137,6 +138,7 @@ public final class Broker extends VerticleBase {
       for (ClientConnection c : new ArrayList<>(clients.values())) {
         c.reauthorize(next);
       }
+      nsq.reauthorize();
     } finally {
       endRead();
     }
@@ -720,7 +722,9 @@ public final class Broker extends VerticleBase {
   /** nsqd's HTTP API for the monitoring port. */
   NsqHttp nsqHttp() {
     return new NsqHttp(nsq, () -> new NsqHttp.Info(advertiseHost, hostname, this::httpPort,
-        () -> nsqPort > 0 ? nsqPort : clientPort, startTime / 1000));
+        () -> nsqPort > 0 ? nsqPort : clientPort, startTime / 1000),
+        // HTTP carries no NSQ credentials: with client auth on, only monitoring-actions opens the writes
+        () -> !auth.required() || options.monitoringActions());
   }
 
   private final class Host implements DiscoveryHost {
