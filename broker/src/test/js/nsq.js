@@ -6,6 +6,7 @@
 //     finished; timeout: the first attempt is left to time out (msg_timeout 1 s), the next finished.
 //   node nsq.js writer <host:port> <pub|mpub|dpub> <topic> <body>...
 //     prints {"published":n} after the broker's OK (dpub delays each message by 500 ms).
+// With NSQ_AUTH_SECRET set, reader and writer send it with AUTH (nsqjs's authSecret option).
 const nsq = require('nsqjs')
 
 const [mode, ...args] = process.argv.slice(2)
@@ -14,6 +15,7 @@ const out = (o) => console.log(JSON.stringify(o))
 if (mode === 'reader') {
   const [kind, addr, topic, channel, count, behaviour = 'finish'] = args
   const opts = { maxInFlight: 10, heartbeatInterval: 1, lookupdPollInterval: 1 }
+  if (process.env.NSQ_AUTH_SECRET) opts.authSecret = process.env.NSQ_AUTH_SECRET
   if (kind === 'lookupd') opts.lookupdHTTPAddresses = [addr]
   else opts.nsqdTCPAddresses = [addr]
   if (behaviour === 'timeout') opts.messageTimeout = 1000
@@ -39,7 +41,8 @@ if (mode === 'reader') {
 } else if (mode === 'writer') {
   const [addr, kind, topic, ...bodies] = args
   const [host, port] = addr.split(':')
-  const w = new nsq.Writer(host, Number(port))
+  const wopts = process.env.NSQ_AUTH_SECRET ? { authSecret: process.env.NSQ_AUTH_SECRET } : {}
+  const w = new nsq.Writer(host, Number(port), wopts)
   w.on('error', (e) => { out({ error: String(e) }); process.exit(1) })
   w.on('ready', () => {
     const done = (err) => {

@@ -109,6 +109,7 @@ public final class Broker extends VerticleBase {
         () -> System.currentTimeMillis() * 1_000_000L);
     this.nsqPublish = new Parser(Parser.Kind.CLIENT, null, options.maxControlLine(), options.maxPayload());
     nsq.setOtherTopics(this::natsTopics);
+    nsq.setAuth(new NsqLogins(this, this::batch));
   }
 
   private io.vertx.core.WorkerExecutor authWorkers;
@@ -142,6 +143,7 @@ public final class Broker extends VerticleBase {
       for (ClientConnection c : new ArrayList<>(clients.values())) {
         c.reauthorize(next);
       }
+      nsq.reauthorize();
     } finally {
       endRead();
     }
@@ -789,7 +791,9 @@ public final class Broker extends VerticleBase {
   /** nsqd's HTTP API for the monitoring port. */
   NsqHttp nsqHttp() {
     return new NsqHttp(nsq, () -> new NsqHttp.Info(advertiseHost, hostname, this::httpPort,
-        () -> nsqPort > 0 ? nsqPort : clientPort, startTime / 1000));
+        () -> nsqPort > 0 ? nsqPort : clientPort, startTime / 1000),
+        // HTTP carries no NSQ credentials: with client auth on, only monitoring-actions opens the writes
+        () -> !auth.required() || options.monitoringActions());
   }
 
   private final class Host implements DiscoveryHost {

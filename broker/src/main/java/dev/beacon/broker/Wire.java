@@ -80,6 +80,9 @@ final class Wire implements OutBuffer.Sink {
   /** event-loops > 1, on the owner: reads paused; chunks that were already on their way wait in {@link #held}. */
   private boolean ownerPaused;
   private ArrayDeque<ByteBuf> held;
+  /** A flush of this channel is queued on its event loop (touched only on that loop). */
+  private boolean flushQueued;
+  private final Runnable flushTask = this::flushNow;
 
   /**
    * Call on the socket's own context (the connect handler); events go to {@code owner}. {@code
@@ -275,7 +278,13 @@ final class Wire implements OutBuffer.Sink {
     return socket;
   }
 
-  /** Writes b[off, off+len) and flushes; no Future is created. */
+  /**
+   * Queues b[off, off+len) on the channel and flushes it once the event loop has handled every
+   * socket that was ready in this pass; no Future is created. A publisher's chunk may carry one
+   * message (a request, a small publish): flushing per chunk cost one write syscall and one TCP
+   * segment per chunk for each receiver, while one flush per pass sends what every connection
+   * read in that pass queued for it in one gathering write.
+   */
   @Override
   public void write(byte[] b, int off, int len) {
     if (closing || len == 0) {
@@ -283,7 +292,22 @@ final class Wire implements OutBuffer.Sink {
     }
     ByteBuf out = ctx.alloc().directBuffer(len);
     out.writeBytes(b, off, len);
-    ctx.writeAndFlush(out, ctx.voidPromise());
+    ctx.write(out, ctx.voidPromise());
+    if (ctx.executor().inEventLoop()) {
+      if (!flushQueued) {
+        flushQueued = true;
+        ctx.executor().execute(flushTask);
+      }
+    } else {
+      // Another loop owns this socket (event-loops > 1): the write above became a task on it, and
+      // so does this flush, after it.
+      ctx.executor().execute(flushTask);
+    }
+  }
+
+  private void flushNow() {
+    flushQueued = false;
+    ctx.flush();
   }
 
   /** Bytes written but not yet taken by the kernel. */

@@ -47,14 +47,15 @@ class HostileLoadTest {
     try (RunningBroker b = RunningBroker.start(""); Canary canary = new Canary(b.url(), "canary.hoard")) {
       List<Socket> hoarders = new ArrayList<>();
       try {
+        byte[] header = ("CONNECT {\"verbose\":false,\"pedantic\":false}\r\nPUB hoard " + declared + "\r\n")
+            .getBytes(StandardCharsets.US_ASCII);
         byte[] part = new byte[sent];
         java.util.Arrays.fill(part, (byte) 'h');
         for (int i = 0; i < n; i++) {
           Socket s = new Socket("127.0.0.1", b.port());
           hoarders.add(s);
           OutputStream out = s.getOutputStream();
-          out.write(("CONNECT {\"verbose\":false,\"pedantic\":false}\r\nPUB hoard " + declared + "\r\n")
-              .getBytes(StandardCharsets.US_ASCII));
+          out.write(header);
           out.write(part);
           out.flush();
         }
@@ -64,7 +65,7 @@ class HostileLoadTest {
           for (ClientConnection c : b.broker.clients.values()) {
             have += c.inBytes;
           }
-          return have >= (long) n * sent;
+          return have >= (long) n * (header.length + sent);
         });
         long held = b.onContext(() -> {
           long sum = 0;
@@ -101,6 +102,7 @@ class HostileLoadTest {
       AtomicLong maxTotal = new AtomicLong();
       AtomicInteger varzFailures = new AtomicInteger();
       AtomicInteger varzAnswered = new AtomicInteger();
+      java.util.concurrent.atomic.AtomicReference<Throwable> firstFailure = new java.util.concurrent.atomic.AtomicReference<>();
       Thread sampler = new Thread(() -> {
         long lastVarz = 0;
         while (sampling.get()) {
@@ -113,7 +115,9 @@ class HostileLoadTest {
               varzAnswered.incrementAndGet();
             }
           } catch (Exception | AssertionError e) {
-            varzFailures.incrementAndGet();
+            if (varzFailures.incrementAndGet() == 1) {
+              firstFailure.set(e);
+            }
           }
         }
       }, "pending-sampler");
@@ -134,9 +138,11 @@ class HostileLoadTest {
         assertTrue(peak <= budget, "pending total peak " + peak + " past " + budget);
         assertTrue(peak > budget / 2, "the never-readers hardly ever had anything pending: the test did not load the broker");
         assertEquals(readers, cuts, "cut by max-pending-total");
-        assertEquals(0, varzFailures.get(), "monitoring or sampling failed");
+        assertEquals(0, varzFailures.get(), "monitoring or sampling failed, first: " + firstFailure.get());
         assertTrue(varzAnswered.get() > 0);
-        assertEquals(0L, (long) b.onContext(() -> b.broker.pendingTotal()));
+        // The cut never-readers' bytes are no longer counted; what is left is the canary's traffic,
+        // queued for the next flush of the event-loop pass.
+        b.await(Duration.ofSeconds(5), () -> b.broker.pendingTotal() < 64 * 1024);
         newClientIsServed(b);
       } finally {
         sampling.set(false);

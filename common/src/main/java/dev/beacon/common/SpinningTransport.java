@@ -17,6 +17,12 @@ import java.time.Duration;
  * work answers the next request without the wake-up. The spin ends at once when a socket is ready;
  * tasks and timers queued meanwhile wait at most {@code spin}, because Netty checks for tasks again
  * before it blocks. Costs up to {@code spin} of CPU each time the loop goes idle.
+ *
+ * <p>Between two polls the loop yields its core ({@code sched_yield}): on an idle machine that
+ * returns at once and the loop keeps polling, but when another thread is runnable on that core (a
+ * client on the same 2-core machine, whose reply the loop is waiting for) it runs first instead of
+ * waiting for the spinner's time slice to end. A busy-wait hint in its place made nats.go's
+ * request/reply round trip slower than with no spin at all on a loaded machine.
  */
 public final class SpinningTransport implements Transport {
   private final Impl impl;
@@ -66,7 +72,7 @@ public final class SpinningTransport implements Transport {
       }
       long deadline = System.nanoTime() + spinNanos;
       do {
-        Thread.onSpinWait();
+        Thread.yield();
         ready = selectNow.get();
         if (ready > 0) {
           return ready;

@@ -14,8 +14,8 @@ import java.util.Map;
  * ignored, keys matched case-insensitively, a value of the wrong type fails the whole body), the
  * settings checks with nsqd's texts, and nsqd's answer: {@code OK}, or with feature_negotiation the
  * JSON of what was agreed. TLS, snappy and deflate are not offered here, so they are answered
- * false as an nsqd started without them answers (the client then stays on plain TCP); there is no
- * auth, so auth_required is false.
+ * false as an nsqd started without them answers (the client then stays on plain TCP);
+ * auth_required is true when the broker's users or token apply (the client must AUTH).
  */
 final class Identify {
   /** Like Go's json.Unmarshal, data after the JSON value is an error. */
@@ -42,8 +42,13 @@ final class Identify {
   private Identify() {
   }
 
-  /** Applies an IDENTIFY body to {@code c}; returns the response frame's data. */
+  /** Applies an IDENTIFY body to {@code c} (no auth); returns the response frame's data. */
   static String apply(byte[] body, int off, int len, NsqSettings s, Client c) throws NsqException {
+    return apply(body, off, len, s, c, false);
+  }
+
+  /** Applies an IDENTIFY body to {@code c}; returns the response frame's data. */
+  static String apply(byte[] body, int off, int len, NsqSettings s, Client c, boolean authRequired) throws NsqException {
     String clientId = "";
     String hostname = "";
     String userAgent = "";
@@ -144,7 +149,7 @@ final class Identify {
         + ",\"max_deflate_level\":" + NsqSettings.MAX_DEFLATE_LEVEL
         + ",\"snappy\":false"
         + ",\"sample_rate\":" + c.sampleRate
-        + ",\"auth_required\":false"
+        + ",\"auth_required\":" + authRequired
         + ",\"output_buffer_size\":" + c.outputBufferSize
         + ",\"output_buffer_timeout\":" + c.outputBufferTimeoutMs + "}";
   }

@@ -47,6 +47,9 @@ final class NsqConnection implements V2Parser.Handler {
 
     /** The connection is gone. */
     void closed(NsqConnection conn);
+
+    /** Who may do what (the broker's users); {@link NsqAuth#NONE} without auth. */
+    NsqAuth auth();
   }
 
   /** nsqd's client states, as /stats reports them. */
@@ -71,6 +74,14 @@ final class NsqConnection implements V2Parser.Handler {
   long lastHeartbeatNanos;
   boolean closed;
   private byte[] scratch = new byte[256];
+  /** Set by a successful AUTH; null before (and always without auth). */
+  NsqAuth.Grant grant;
+  /** Input that arrived while an AUTH secret was being checked (the parser is paused meanwhile). */
+  private byte[] held;
+  private int heldLen;
+  /** An AUTH answer that came back while {@link NsqAuth#login} was still running. */
+  private boolean inlineDone;
+  private NsqAuth.Grant inlineGrant;
 
   NsqConnection(long id, String remoteAddress, Hub hub, Out out) {
     this.id = id;
@@ -91,11 +102,39 @@ final class NsqConnection implements V2Parser.Handler {
       return;
     }
     lastReadNanos = hub.nanoTime();
+    feed(b, off, len);
+  }
+
+  private void feed(byte[] b, int off, int len) {
+    if (parser.isPaused()) {
+      hold(b, off, len);
+      return;
+    }
     try {
-      parser.parse(b, off, len);
+      int n = parser.parse(b, off, len);
+      if (n < len && !closed) {
+        hold(b, off + n, len - n);
+      }
     } catch (NsqException e) {
       fail(e);
     }
+  }
+
+  /**
+   * Keeps input for after the AUTH check. A client may pipeline at most one more command with its
+   * largest body behind AUTH; past that it is closed (nsqd would just stop reading).
+   */
+  private void hold(byte[] b, int off, int len) {
+    int max = settings.maxBodySize() + V2Parser.MAX_LINE + 8;
+    if (heldLen + len > max) {
+      fail(NsqException.close("more than " + max + " bytes sent while AUTH was checked"));
+      return;
+    }
+    if (held == null || held.length < heldLen + len) {
+      held = java.util.Arrays.copyOf(held == null ? new byte[0] : held, Math.min(max, Math.max(heldLen + len, 2 * heldLen + 256)));
+    }
+    System.arraycopy(b, off, held, heldLen, len);
+    heldLen += len;
   }
 
   @Override
@@ -192,6 +231,8 @@ final class NsqConnection implements V2Parser.Handler {
         }
         // nsqd's text repeats the code here
         checkTopic("E_BAD_TOPIC MPUB topic name ", p.param(1));
+        // nsqd checks MPUB's rights before reading its body (PUB's and DPUB's after)
+        checkAuth("MPUB", p.param(1), "", p);
       }
       case DPUB -> {
         if (p.paramCount < 3) {
@@ -214,7 +255,7 @@ final class NsqConnection implements V2Parser.Handler {
   public void onCommand(V2Parser p) throws NsqException {
     switch (p.verb) {
       case IDENTIFY -> IDENTIFY(p);
-      case AUTH -> AUTH();
+      case AUTH -> AUTH(p);
       case SUB -> SUB(p);
       case RDY -> RDY(p);
       case FIN -> FIN(p);
@@ -231,7 +272,7 @@ final class NsqConnection implements V2Parser.Handler {
   }
 
   private void IDENTIFY(V2Parser p) throws NsqException {
-    String answer = Identify.apply(p.body, p.bodyOff, p.bodyLen, settings, ident);
+    String answer = Identify.apply(p.body, p.bodyOff, p.bodyLen, settings, ident, hub.auth().required());
     if (consumer != null) {
       consumer.msgTimeoutNanos = ident.msgTimeoutMs * 1_000_000L;
       consumer.sampleRate = ident.sampleRate;
@@ -239,9 +280,119 @@ final class NsqConnection implements V2Parser.Handler {
     respond(answer.equals("OK") ? V2Frames.OK : V2Frames.response(answer));
   }
 
-  private void AUTH() throws NsqException {
-    // nsqd started without --auth-http-address
-    throw NsqException.fatal("E_AUTH_DISABLED", "AUTH disabled");
+  /**
+   * nsqd's AUTH against the broker's users: the secret is the token, or {@code user:password}.
+   * A bcrypt check answers later: the parser is paused until then, input is held.
+   */
+  private void AUTH(V2Parser p) throws NsqException {
+    if (grant != null) {
+      throw NsqException.fatal("E_INVALID", "AUTH already set");
+    }
+    NsqAuth auth = hub.auth();
+    if (!auth.required()) {
+      // as an nsqd started without --auth-http-address
+      throw NsqException.fatal("E_AUTH_DISABLED", "AUTH disabled");
+    }
+    String secret = new String(p.body, p.bodyOff, p.bodyLen, StandardCharsets.UTF_8);
+    boolean[] inline = {true};
+    auth.login(secret, g -> {
+      if (inline[0]) {
+        inlineDone = true;
+        inlineGrant = g;
+      } else {
+        authChecked(g);
+      }
+    });
+    inline[0] = false;
+    if (inlineDone) {
+      NsqAuth.Grant g = inlineGrant;
+      inlineDone = false;
+      inlineGrant = null;
+      authorized(g);
+    } else {
+      parser.pause();
+    }
+  }
+
+  private void authorized(NsqAuth.Grant g) throws NsqException {
+    if (g == null) {
+      // nsqd does not tell why (its auth server's answer is not leaked)
+      throw NsqException.fatal("E_AUTH_FAILED", "AUTH failed");
+    }
+    grant = g;
+    respond(V2Frames.response("{\"identity\":" + Identify.quoteJson(g.identity())
+        + ",\"identity_url\":\"\",\"permission_count\":" + g.permissionCount() + "}"));
+  }
+
+  /** A paused AUTH's answer: go on with what arrived meanwhile. */
+  private void authChecked(NsqAuth.Grant g) {
+    if (closed) {
+      return;
+    }
+    parser.resume();
+    try {
+      authorized(g);
+    } catch (NsqException e) {
+      fail(e);
+      return;
+    }
+    byte[] h = held;
+    int n = heldLen;
+    held = null;
+    heldLen = 0;
+    if (n > 0) {
+      feed(h, 0, n);
+    }
+  }
+
+  /** nsqd's CheckAuth: with auth on, SUB and the publishes need AUTH first and a grant for the topic (and channel). */
+  private void checkAuth(String cmd, String topic, String channel, V2Parser p) throws NsqException {
+    if (!hub.auth().required()) {
+      return;
+    }
+    if (grant == null) {
+      throw NsqException.fatal("E_AUTH_FIRST", "AUTH required before " + cmd);
+    }
+    boolean ok = channel.isEmpty() ? grant.canPublish(p.line, p.paramOff[1], p.paramLen[1]) : grant.canSubscribe(topic, channel);
+    if (!ok) {
+      throw unauthorized(cmd, topic, channel);
+    }
+  }
+
+  private static NsqException unauthorized(String cmd, String topic, String channel) {
+    return NsqException.fatal("E_UNAUTHORIZED", "AUTH failed for " + cmd + " on " + GoQuote.quote(topic) + " " + GoQuote.quote(channel));
+  }
+
+  /**
+   * The broker's users were reloaded: a connection whose secret no longer passes is closed with
+   * E_AUTH_FAILED; a consumer whose subscription the new permissions refuse is closed with
+   * E_UNAUTHORIZED (an NSQ connection has that one subscription); a consumer that subscribed
+   * before auth was turned on is closed too. Producers are checked at their next publish.
+   */
+  void reauthorize() {
+    if (closed || !hub.auth().required()) {
+      return;
+    }
+    NsqAuth.Grant old = grant;
+    if (old == null) {
+      if (channel != null) {
+        fail(NsqException.fatal("E_AUTH_FAILED", "AUTH failed"));
+      }
+      return;
+    }
+    old.recheck(g -> {
+      if (closed || grant != old) {
+        return;
+      }
+      if (g == null) {
+        fail(NsqException.fatal("E_AUTH_FAILED", "AUTH failed"));
+        return;
+      }
+      grant = g;
+      if (channel != null && !g.canSubscribe(channel.topic, channel.name)) {
+        fail(unauthorized("SUB", channel.topic, channel.name));
+      }
+    });
   }
 
   private void SUB(V2Parser p) throws NsqException {
@@ -260,6 +411,7 @@ final class NsqConnection implements V2Parser.Handler {
     if (!NsqNames.isValid(channelName)) {
       throw NsqException.fatal("E_BAD_CHANNEL", "SUB channel name " + GoQuote.quote(channelName) + " is not valid");
     }
+    checkAuth("SUB", topic, channelName, p);
     ConsumerState c = new ConsumerState(id, ident.msgTimeoutMs * 1_000_000L);
     c.sampleRate = ident.sampleRate;
     channel = hub.subscribe(topic, channelName, c, this);
@@ -345,8 +497,9 @@ final class NsqConnection implements V2Parser.Handler {
     respond(V2Frames.CLOSE_WAIT);
   }
 
-  private void PUB(V2Parser p) {
+  private void PUB(V2Parser p) throws NsqException {
     String topic = p.param(1);
+    checkAuth("PUB", topic, "", p);
     hub.publish(topic, p.body, p.bodyOff, p.bodyLen);
     published(topic, 1);
     respond(V2Frames.OK);
@@ -362,6 +515,7 @@ final class NsqConnection implements V2Parser.Handler {
 
   private void DPUB(V2Parser p) throws NsqException {
     String topic = p.param(1);
+    checkAuth("DPUB", topic, "", p);
     hub.publishDeferred(topic, p.body, p.bodyOff, p.bodyLen, p.paramNumber(2));
     published(topic, 1);
     respond(V2Frames.OK);

@@ -12,6 +12,7 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
 import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 
@@ -31,10 +32,22 @@ public final class NsqHttp {
 
   private final NsqServer server;
   private final Supplier<Info> info;
+  private final BooleanSupplier writesAllowed;
 
+  /** Every endpoint open (no client auth). */
   public NsqHttp(NsqServer server, Supplier<Info> info) {
+    this(server, info, () -> true);
+  }
+
+  /**
+   * {@code writesAllowed} false: /pub and the topic/channel admin POSTs answer 403
+   * {@code {"message":"FORBIDDEN"}} (HTTP requests carry no NSQ credentials, so when clients must
+   * authenticate only an operator who enabled monitoring actions opens them). Asked per request.
+   */
+  public NsqHttp(NsqServer server, Supplier<Info> info, BooleanSupplier writesAllowed) {
     this.server = server;
     this.info = info;
+    this.writesAllowed = writesAllowed;
   }
 
   /** Adds nsqd's routes. */
@@ -42,17 +55,28 @@ public final class NsqHttp {
     r.route("/ping").handler(ctx -> get(ctx, () -> text(ctx, "OK")));
     r.route("/info").handler(ctx -> get(ctx, () -> json(ctx, infoBody())));
     r.route("/stats").handler(ctx -> get(ctx, () -> stats(ctx)));
-    r.route("/pub").handler(ctx -> post(ctx, () -> pub(ctx)));
-    r.route("/topic/create").handler(ctx -> post(ctx, () -> topicOp(ctx, "create")));
-    r.route("/topic/delete").handler(ctx -> post(ctx, () -> topicOp(ctx, "delete")));
-    r.route("/topic/empty").handler(ctx -> post(ctx, () -> topicOp(ctx, "empty")));
-    r.route("/topic/pause").handler(ctx -> post(ctx, () -> topicOp(ctx, "pause")));
-    r.route("/topic/unpause").handler(ctx -> post(ctx, () -> topicOp(ctx, "unpause")));
-    r.route("/channel/create").handler(ctx -> post(ctx, () -> channelOp(ctx, "create")));
-    r.route("/channel/delete").handler(ctx -> post(ctx, () -> channelOp(ctx, "delete")));
-    r.route("/channel/empty").handler(ctx -> post(ctx, () -> channelOp(ctx, "empty")));
-    r.route("/channel/pause").handler(ctx -> post(ctx, () -> channelOp(ctx, "pause")));
-    r.route("/channel/unpause").handler(ctx -> post(ctx, () -> channelOp(ctx, "unpause")));
+    r.route("/pub").handler(ctx -> write(ctx, () -> pub(ctx)));
+    r.route("/topic/create").handler(ctx -> write(ctx, () -> topicOp(ctx, "create")));
+    r.route("/topic/delete").handler(ctx -> write(ctx, () -> topicOp(ctx, "delete")));
+    r.route("/topic/empty").handler(ctx -> write(ctx, () -> topicOp(ctx, "empty")));
+    r.route("/topic/pause").handler(ctx -> write(ctx, () -> topicOp(ctx, "pause")));
+    r.route("/topic/unpause").handler(ctx -> write(ctx, () -> topicOp(ctx, "unpause")));
+    r.route("/channel/create").handler(ctx -> write(ctx, () -> channelOp(ctx, "create")));
+    r.route("/channel/delete").handler(ctx -> write(ctx, () -> channelOp(ctx, "delete")));
+    r.route("/channel/empty").handler(ctx -> write(ctx, () -> channelOp(ctx, "empty")));
+    r.route("/channel/pause").handler(ctx -> write(ctx, () -> channelOp(ctx, "pause")));
+    r.route("/channel/unpause").handler(ctx -> write(ctx, () -> channelOp(ctx, "unpause")));
+  }
+
+  /** A POST that changes something: refused with 403 while writes are not allowed. */
+  private void write(RoutingContext ctx, Runnable handler) {
+    post(ctx, () -> {
+      if (writesAllowed.getAsBoolean()) {
+        handler.run();
+      } else {
+        error(ctx, 403, "FORBIDDEN");
+      }
+    });
   }
 
   private static void get(RoutingContext ctx, Runnable handler) {

@@ -76,6 +76,7 @@ public final class NsqServer implements NsqConnection.Hub {
   /** DPUB messages refused because a topic's deferred queue was full. */
   long deferredDropped;
   private Supplier<Collection<String>> otherTopics = Collections::emptyList;
+  private NsqAuth auth = NsqAuth.NONE;
 
   public NsqServer(NsqSettings settings, NsqCore core, LongSupplier nanoClock, LongSupplier wallNanos) {
     this.settings = settings;
@@ -87,6 +88,23 @@ public final class NsqServer implements NsqConnection.Hub {
   /** Topics this broker has that are not NSQ topics here (NATS subjects it registers), listed by /stats. */
   public void setOtherTopics(Supplier<Collection<String>> topics) {
     this.otherTopics = topics;
+  }
+
+  /** The broker's users, token and permissions as the NSQ listener applies them. */
+  public void setAuth(NsqAuth auth) {
+    this.auth = auth;
+  }
+
+  @Override
+  public NsqAuth auth() {
+    return auth;
+  }
+
+  /** The users were reloaded: every connection is checked again ({@link NsqConnection#reauthorize}). */
+  public void reauthorize() {
+    for (NsqConnection c : new ArrayList<>(connections.values())) {
+      c.reauthorize();
+    }
   }
 
   @Override

@@ -62,6 +62,7 @@ final class V2Parser {
   int bodyLen;
   private byte[] bodyBuf = new byte[0];
   private int bodyHave;
+  private boolean paused;
 
   V2Parser(Handler handler, int maxMsgSize, int maxBodySize) {
     this.handler = handler;
@@ -69,12 +70,16 @@ final class V2Parser {
     this.maxBodySize = maxBodySize;
   }
 
-  /** Feeds one chunk. Throws on the first error; the parser is dead afterwards. */
-  void parse(byte[] b, int off, int len) throws NsqException {
+  /**
+   * Feeds one chunk; returns how many of its bytes were taken: all of them, unless a handler
+   * {@link #pause paused} the parser (the rest is for after {@link #resume}). Throws on the first
+   * error; the parser is dead afterwards.
+   */
+  int parse(byte[] b, int off, int len) throws NsqException {
     int i = off;
     int end = off + len;
     try {
-      while (i < end) {
+      while (i < end && !paused) {
         switch (state) {
           case MAGIC -> {
             while (i < end && magicHave < 4) {
@@ -144,7 +149,7 @@ final class V2Parser {
             }
           }
           case DEAD -> {
-            return;
+            return len;
           }
           default -> throw new IllegalStateException();
         }
@@ -153,6 +158,20 @@ final class V2Parser {
       state = State.DEAD;
       throw e;
     }
+    return i - off;
+  }
+
+  /** Called by a handler during a command: no command after this one is handed over until {@link #resume}. */
+  void pause() {
+    paused = true;
+  }
+
+  void resume() {
+    paused = false;
+  }
+
+  boolean isPaused() {
+    return paused;
   }
 
   private void lineDone() throws NsqException {

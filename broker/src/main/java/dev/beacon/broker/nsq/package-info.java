@@ -7,7 +7,8 @@
  * subjects and queue groups ({@link dev.beacon.broker.nsq.NsqServer}, through
  * {@link dev.beacon.broker.nsq.NsqCore}), the socket listener ({@link dev.beacon.broker.nsq.NsqListener})
  * and nsqd's HTTP API ({@link dev.beacon.broker.nsq.NsqHttp}). Everything but the listener and the
- * HTTP routes is free of Vert.x and runs on the broker's context. The core creates it; it does not
- * depend on the core.
+ * HTTP routes is free of Vert.x; all of it runs on the broker's context. Who may use it and for
+ * what comes from the broker's users through {@link dev.beacon.broker.nsq.NsqAuth} (nsqd's AUTH).
+ * The core creates it; it does not depend on the core.
  */
 package dev.beacon.broker.nsq;

@@ -36,9 +36,16 @@ final class NodeScript implements AutoCloseable {
   }
 
   NodeScript(String... args) throws Exception {
+    this(java.util.Map.of(), args);
+  }
+
+  /** With extra environment variables (NSQ_AUTH_SECRET). */
+  NodeScript(java.util.Map<String, String> env, String... args) throws Exception {
     List<String> cmd = new ArrayList<>(List.of("node", "nsq.js"));
     cmd.addAll(List.of(args));
-    process = new ProcessBuilder(cmd).directory(JS.toFile()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    ProcessBuilder pb = new ProcessBuilder(cmd).directory(JS.toFile()).redirectError(ProcessBuilder.Redirect.DISCARD);
+    pb.environment().putAll(env);
+    process = pb.start();
     Thread t = new Thread(() -> {
       try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
         String line;

@@ -152,6 +152,95 @@ class NsqConnectionTest {
     assertEquals(List.of("orders", "orders/ch"), core.registrations);
   }
 
+  /** An auth whose answers the test gives by hand: "good" is granted everything on topics starting with "ok". */
+  final class ManualAuth implements NsqAuth {
+    final List<java.util.function.Consumer<Grant>> pending = new ArrayList<>();
+    final List<String> secrets = new ArrayList<>();
+
+    @Override
+    public boolean required() {
+      return true;
+    }
+
+    @Override
+    public void login(String secret, java.util.function.Consumer<Grant> done) {
+      secrets.add(secret);
+      pending.add(done);
+    }
+
+    Grant grant() {
+      return new Grant() {
+        @Override
+        public String identity() {
+          return "good";
+        }
+
+        @Override
+        public int permissionCount() {
+          return 2;
+        }
+
+        @Override
+        public boolean canPublish(byte[] topic, int off, int len) {
+          return new String(topic, off, len, StandardCharsets.US_ASCII).startsWith("ok");
+        }
+
+        @Override
+        public boolean canSubscribe(String topic, String channel) {
+          return topic.startsWith("ok");
+        }
+
+        @Override
+        public void recheck(java.util.function.Consumer<Grant> done) {
+          done.accept(this);
+        }
+      };
+    }
+  }
+
+  @Test
+  void commandsBehindAPendingAuthWaitForItsAnswer() {
+    ManualAuth auth = new ManualAuth();
+    server.setAuth(auth);
+    Client c = new Client();
+    // byte by byte: AUTH, then a PUB and a refused PUB pipelined behind it
+    String all = "AUTH\n\0\0\0\4good" + "PUB ok.t\n\0\0\0\1a" + "PUB no\n\0\0\0\1b";
+    for (char ch : all.toCharArray()) {
+      c.send(String.valueOf(ch));
+    }
+    assertEquals(List.of("good"), auth.secrets);
+    assertEquals(List.of(), c.frames(), "nothing answered before the AUTH check");
+    assertEquals(List.of(), core.published);
+    auth.pending.get(0).accept(auth.grant());
+    assertEquals(List.of("R:{\"identity\":\"good\",\"identity_url\":\"\",\"permission_count\":2}", "R:OK",
+        "E:E_UNAUTHORIZED AUTH failed for PUB on \"no\" \"\""), c.frames());
+    assertEquals(List.of("ok.t:a"), core.published);
+    assertTrue(c.closed);
+  }
+
+  @Test
+  void aRefusedPendingAuthDropsWhatWasHeldAndTooMuchHeldInputCloses() {
+    ManualAuth auth = new ManualAuth();
+    server.setAuth(auth);
+    Client c = new Client();
+    c.send("AUTH\n\0\0\0\3bad" + "PUB ok.t\n\0\0\0\1a");
+    auth.pending.get(0).accept(null);
+    assertEquals(List.of("E:E_AUTH_FAILED AUTH failed"), c.frames());
+    assertTrue(c.closed);
+    assertEquals(List.of(), core.published);
+
+    Client flood = new Client();
+    flood.send("AUTH\n\0\0\0\4good");
+    // at most one more command line and body may wait: 4096 + 16384 + 8 bytes here
+    flood.send("NOP\n".repeat(5000));
+    assertFalse(flood.closed);
+    flood.send("NOP\n".repeat(200));
+    assertTrue(flood.closed, "closed past the held-input bound");
+    assertEquals(List.of(), flood.frames(), "closed without a frame");
+    auth.pending.get(1).accept(auth.grant());
+    assertEquals(List.of(), flood.frames(), "a late answer to a closed connection is dropped");
+  }
+
   @Test
   void mpubAndDpub() {
     Client c = new Client().consumer("t", "ch");

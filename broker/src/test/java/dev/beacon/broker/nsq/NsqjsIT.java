@@ -46,6 +46,48 @@ class NsqjsIT {
     return "127.0.0.1:" + f.brokers.get(broker).nsqPort();
   }
 
+  /** nsqjs's authSecret against a broker with users: user:password, a bcrypt user, a refused secret and a refused topic. */
+  @Test
+  void authSecretAgainstABrokerWithUsers() throws Exception {
+    f.startBroker("b1", """
+        broker.auth.users = [
+          {user: reader, password: rpw, permissions: {publish: "none", subscribe: "secured workers"}}
+          {user: writer, password: "%s", permissions: {publish: "secured", subscribe: "none"}}
+        ]
+        """.formatted(NsqAuthTest.FOO_BCRYPT));
+    try (NodeScript reader = new NodeScript(java.util.Map.of("NSQ_AUTH_SECRET", "reader:rpw"),
+        "reader", "nsqd", nsqAddress("b1"), "secured", "workers", "2")) {
+      reader.next("ready", 15_000);
+      awaitChannel("b1", "secured", "workers");
+      try (NodeScript w = new NodeScript(java.util.Map.of("NSQ_AUTH_SECRET", "writer:foo"),
+          "writer", nsqAddress("b1"), "pub", "secured", "one")) {
+        assertEquals(1, w.next("published", 15_000).get("published").asInt());
+      }
+      try (NodeScript w = new NodeScript(java.util.Map.of("NSQ_AUTH_SECRET", "writer:foo"),
+          "writer", nsqAddress("b1"), "mpub", "secured", "two")) {
+        assertEquals(1, w.next("published", 15_000).get("published").asInt());
+      }
+      Set<String> bodies = new HashSet<>();
+      for (int i = 0; i < 2; i++) {
+        bodies.add(reader.next("body", 15_000).get("body").asText());
+      }
+      assertEquals(Set.of("one", "two"), bodies);
+      assertEquals(0, reader.waitFor(15_000), reader.seen.toString());
+    }
+    // a wrong password, no secret at all, and a topic the writer may not publish to
+    for (Object[] c : new Object[][] {
+        {java.util.Map.of("NSQ_AUTH_SECRET", "writer:bar"), "secured", "E_AUTH_FAILED"},
+        {java.util.Map.of(), "secured", "E_AUTH_FIRST"},
+        {java.util.Map.of("NSQ_AUTH_SECRET", "writer:foo"), "other", "E_UNAUTHORIZED"}}) {
+      @SuppressWarnings("unchecked")
+      java.util.Map<String, String> env = (java.util.Map<String, String>) c[0];
+      try (NodeScript w = new NodeScript(env, "writer", nsqAddress("b1"), "pub", (String) c[1], "refused")) {
+        String error = w.next("error", 15_000).get("error").asText();
+        assertTrue(error.contains((String) c[2]), error);
+      }
+    }
+  }
+
   @Test
   void readerAndWriterOnTheNsqListener() throws Exception {
     f.startBroker("b1", "");
