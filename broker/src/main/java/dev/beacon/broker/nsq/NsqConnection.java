@@ -39,10 +39,13 @@ final class NsqConnection implements V2Parser.Handler {
     /** Sends what the channel can send now. */
     void dispatch(ChannelState channel);
 
-    /** PUB and MPUB: one message to the topic's subject. */
+    /** Creates the topic unless it exists; refused past nsq-max-topics ({@code verb}'s error). */
+    void ensureTopic(String topic, String verb) throws NsqException;
+
+    /** PUB and MPUB: one message to the subject of a topic {@link #ensureTopic} made sure of. */
     void publish(String topic, byte[] b, int off, int len);
 
-    /** DPUB: publishes after the delay; throws E_DPUB_FAILED when the topic's deferred queue is full. */
+    /** DPUB: publishes after the delay; throws E_DPUB_FAILED when the topic's deferred queue or the memory budget is full. */
     void publishDeferred(String topic, byte[] b, int off, int len, long delayMs) throws NsqException;
 
     /** The connection is gone. */
@@ -345,8 +348,9 @@ final class NsqConnection implements V2Parser.Handler {
     respond(V2Frames.CLOSE_WAIT);
   }
 
-  private void PUB(V2Parser p) {
+  private void PUB(V2Parser p) throws NsqException {
     String topic = p.param(1);
+    hub.ensureTopic(topic, "PUB");
     hub.publish(topic, p.body, p.bodyOff, p.bodyLen);
     published(topic, 1);
     respond(V2Frames.OK);
@@ -355,6 +359,7 @@ final class NsqConnection implements V2Parser.Handler {
   private void MPUB(V2Parser p) throws NsqException {
     String topic = p.param(1);
     int count = Mpub.check(p.body, p.bodyOff, p.bodyLen, settings.maxMsgSize(), settings.maxBodySize());
+    hub.ensureTopic(topic, "MPUB");
     Mpub.forEach(p.body, p.bodyOff, count, (b, off, len) -> hub.publish(topic, b, off, len));
     published(topic, count);
     respond(V2Frames.OK);
