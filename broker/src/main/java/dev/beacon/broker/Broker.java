@@ -31,6 +31,7 @@ import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
+import java.util.function.BooleanSupplier;
 
 /**
  * A NATS-core-protocol broker: client listener, monitoring HTTP listener and route (cluster)
@@ -264,9 +265,9 @@ public final class Broker extends VerticleBase {
   }
 
   /**
-   * Lame duck mode (as nats-server's): refuse new clients, leave lookupd, tell routes and clients
-   * (INFO "ldm":true; clients get connect_urls without this server), wait the grace period, then
-   * close the clients spread over the rest of lame-duck-duration. Completes when all are closed.
+   * Lame duck mode (as nats-server's): refuse new clients (NATS and NSQ), leave lookupd, tell routes
+   * and clients (INFO "ldm":true; clients get connect_urls without this server), wait the grace
+   * period, then close the clients, NSQ connections too, spread over the rest of lame-duck-duration. Completes when all are closed.
    * Idempotent. Started by {@link #stop}, or earlier by a {@link ClientListener} being stopped:
    * Vert.x undeploys those child deployments before this verticle's stop runs.
    */
@@ -279,21 +280,40 @@ public final class Broker extends VerticleBase {
     log("entering lame duck mode for " + options.lameDuckDuration() + " (grace " + options.lameDuckGracePeriod() + ")");
     // Not awaited: it completes only when the clients it accepted are closed.
     clientListenerClosed = closeClientListener();
+    if (nsqListener != null) {
+      nsqListener.stopAccepting(lameDuckDrain().toMillis());
+    }
     Future<Void> left = stopCluster();
     routes.enterLameDuck();
     long grace = options.lameDuckGracePeriod().toMillis();
     long spread = options.lameDuckDuration().toMillis() - grace;
     Promise<Void> done = Promise.promise();
-    vertx.setTimer(Math.max(1, grace), t -> closeClientsSpread(new ArrayList<>(clients.values()), 0, spread, done));
+    vertx.setTimer(Math.max(1, grace), t -> closeClientsSpread(closers(), 0, spread, done));
     lameDuckDone = left.transform(ar -> done.future());
     return lameDuckDone;
+  }
+
+  /** One closer per open client, NATS and NSQ; each returns false if its client was closed already. */
+  private List<BooleanSupplier> closers() {
+    List<BooleanSupplier> all = new ArrayList<>(clients.size());
+    for (ClientConnection c : clients.values()) {
+      all.add(() -> {
+        if (c.closed) {
+          return false;
+        }
+        c.close("Server Shutdown");
+        return true;
+      });
+    }
+    all.addAll(nsq.connectionClosers());
+    return all;
   }
 
   /**
    * Closes {@code all[from..]} in batches: one batch per interval of at most spread/batches and at
    * most 1 s (random, at least half of it, as nats-server), so the last batch goes before spread ends.
    */
-  private void closeClientsSpread(List<ClientConnection> all, int from, long spreadMs, Promise<Void> done) {
+  private void closeClientsSpread(List<BooleanSupplier> all, int from, long spreadMs, Promise<Void> done) {
     int n = all.size();
     long intervalMs = n == 0 ? 0 : Math.min(1000, Math.max(1, spreadMs) / n);
     int batch = 1;
@@ -304,13 +324,11 @@ public final class Broker extends VerticleBase {
     closeBatch(all, from, batch, intervalMs, done);
   }
 
-  private void closeBatch(List<ClientConnection> all, int from, int batch, long intervalMs, Promise<Void> done) {
+  private void closeBatch(List<BooleanSupplier> all, int from, int batch, long intervalMs, Promise<Void> done) {
     int i = from;
     int closedNow = 0;
     while (i < all.size() && closedNow < batch) {
-      ClientConnection c = all.get(i++);
-      if (!c.closed) {
-        c.close("Server Shutdown");
+      if (all.get(i++).getAsBoolean()) {
         closedNow++;
       }
     }

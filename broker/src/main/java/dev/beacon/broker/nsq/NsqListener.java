@@ -9,6 +9,7 @@ import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
 import io.vertx.core.net.NetSocket;
 
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
@@ -32,6 +33,8 @@ public final class NsqListener {
   private final Consumer<Runnable> batch;
   private NetServer net;
   private long timer = -1;
+  /** Set in lame duck mode: the listening socket is closed, the connections are left to the broker. */
+  private Future<Void> shutdown;
 
   /**
    * Call on the broker's context; everything then runs on it. {@code batch} runs each read and tick
@@ -59,6 +62,17 @@ public final class NsqListener {
     }).recover(e -> Future.failedFuture(new IllegalStateException("listen " + address + " (nsq) failed: " + e.getMessage(), e)));
   }
 
+  /**
+   * Lame duck mode: stops accepting at once (the listening socket closes, as nsqd closes its TCP
+   * listener on exit) and leaves the connections open, for the broker to close over the lame duck
+   * period; any still open after {@code drainMs} are closed.
+   */
+  public void stopAccepting(long drainMs) {
+    if (net != null && shutdown == null) {
+      shutdown = net.shutdown(drainMs, TimeUnit.MILLISECONDS);
+    }
+  }
+
   /** Stops accepting and closes every NSQ connection. */
   public Future<Void> close() {
     if (timer >= 0) {
@@ -66,6 +80,9 @@ public final class NsqListener {
       timer = -1;
     }
     server.closeAll();
+    if (shutdown != null) {
+      return shutdown;
+    }
     return net == null ? Future.succeededFuture() : net.close();
   }
 

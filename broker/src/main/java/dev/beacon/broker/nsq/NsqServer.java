@@ -12,6 +12,7 @@ import java.util.PriorityQueue;
 import java.util.TreeMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.BiConsumer;
+import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
@@ -126,6 +127,25 @@ public final class NsqServer implements NsqConnection.Hub {
 
   public int connectionCount() {
     return connections.size();
+  }
+
+  /**
+   * One closer per open NSQ connection, for lame duck mode: each closes its connection (what it had
+   * in flight goes back to its channel for the other consumers) and returns false if it was closed
+   * already. nsqd sends nothing before it closes a client on exit.
+   */
+  public List<BooleanSupplier> connectionClosers() {
+    List<BooleanSupplier> out = new ArrayList<>(connections.size());
+    for (NsqConnection c : connections.values()) {
+      out.add(() -> {
+        if (c.closed) {
+          return false;
+        }
+        c.close();
+        return true;
+      });
+    }
+    return out;
   }
 
   /** Closes every NSQ connection (shutdown). */
