@@ -73,7 +73,7 @@ final class NsqConnection implements V2Parser.Handler {
   long lastReadNanos;
   long lastHeartbeatNanos;
   boolean closed;
-  private byte[] scratch = new byte[256];
+  private final byte[] header = new byte[V2Frames.MESSAGE_OVERHEAD];
 
   NsqConnection(long id, String remoteAddress, Hub hub, Out out) {
     this.id = id;
@@ -151,14 +151,11 @@ final class NsqConnection implements V2Parser.Handler {
     close();
   }
 
-  /** Writes one message frame (called by the channel's dispatch). */
+  /** Writes one message frame (called by the channel's dispatch): its header, then the body itself. */
   void sendMessage(NsqMessage m) {
-    int n = V2Frames.MESSAGE_OVERHEAD + m.body.length;
-    if (scratch.length < n) {
-      scratch = new byte[Math.max(n, scratch.length * 2)];
-    }
-    V2Frames.message(scratch, 0, m.timestamp, m.attempts, m.id, m.body, 0, m.body.length);
-    out.write(scratch, 0, n);
+    V2Frames.messageHeader(header, 0, m.timestamp, m.attempts, m.id, m.body.length);
+    out.write(header, 0, V2Frames.MESSAGE_OVERHEAD);
+    out.write(m.body, 0, m.body.length);
   }
 
   private void respond(byte[] frame) {
