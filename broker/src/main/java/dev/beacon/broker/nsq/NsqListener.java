@@ -124,6 +124,13 @@ public final class NsqListener {
       if (pending == null) {
         pending = Buffer.buffer(Math.max(256, len));
         context.runOnContext(v -> flush());
+      } else if (pending.length() + (long) len > maxPending) {
+        // one task's output alone is past max-pending: the consumer's RDY asked for more than it
+        // may have queued; closed now, as the flush would close it, without holding the bytes
+        pending = null;
+        closing = true;
+        socket.close();
+        return;
       }
       pending.appendBytes(b, off, len);
     }

@@ -120,4 +120,28 @@ class NsqMemoryBudgetTest {
       }
     }
   }
+
+  @Test
+  void aRdyThatAsksForMoreThanMaxPendingAtOnceClosesTheConsumerAndKeepsTheMessages() throws Exception {
+    f = new NsqFixture();
+    Broker b = f.startBroker("b1", "broker.max-pending = 256KiB\n");
+    int nsq = b.nsqPort();
+    byte[] body = new byte[SIZE];
+    try (RawNsq c = new RawNsq(nsq).consumer("big", "ch"); RawNsq p = new RawNsq(nsq)) {
+      for (int i = 0; i < 10; i++) {
+        p.send("PUB big\n", body);
+        p.expect("R:OK");
+      }
+      c.send("RDY 10\n");
+      assertTrue(c.closedByServer(), "640 KiB asked for at once with max-pending 256 KiB");
+      NsqFixture.await("the messages back in the channel", Duration.ofSeconds(5), () -> {
+        try {
+          String stats = f.request("GET", b.httpPort(), "/stats?format=json&topic=big&channel=ch")[1];
+          return stats.contains("\"depth\":10,") && stats.contains("\"in_flight_count\":0,");
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      });
+    }
+  }
 }
