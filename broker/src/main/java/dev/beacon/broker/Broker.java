@@ -69,10 +69,16 @@ public final class Broker extends VerticleBase {
   private String hostname = "";
   private final java.util.ArrayDeque<ClosedClient> closedClients = new java.util.ArrayDeque<>();
   private int readDepth;
+  /** Pending bytes of all connections as last counted (each at its last flush or drain). */
+  private long pendingTotal;
+  private boolean enforcing;
+  /** Highest pending total at the end of a flush round (after the budget was enforced). */
+  private long pendingTotalPeak;
   private long nextCid = 1;
   private long now = System.currentTimeMillis();
 
   private Context context;
+  private Auth auth;
   /** Built once at start from the tls-* and route-tls-* settings; null without TLS. */
   private SslContext clientTls;
   private SslContext routeServerTls;
@@ -94,6 +100,7 @@ public final class Broker extends VerticleBase {
   /** A broker whose discovery ({@link Discovery#NONE}, or lookupd discovery) {@code discovery} creates at start. */
   public Broker(BrokerOptions options, Discovery.Factory discovery) {
     this.options = options;
+    this.auth = options.auth();
     this.discoveryFactory = discovery;
     this.deliver = new Deliver(this);
     this.routes = new Routes(this);
@@ -103,6 +110,42 @@ public final class Broker extends VerticleBase {
         () -> System.currentTimeMillis() * 1_000_000L);
     this.nsqPublish = new Parser(Parser.Kind.CLIENT, null, options.maxControlLine(), options.maxPayload());
     nsq.setOtherTopics(this::natsTopics);
+  }
+
+  private io.vertx.core.WorkerExecutor authWorkers;
+
+  /**
+   * Where bcrypt checks run: a worker pool of its own, one thread per core, so logins are checked
+   * in parallel (as nats-server's goroutines do) and never queue behind other blocking work.
+   */
+  io.vertx.core.WorkerExecutor authWorkers() {
+    if (authWorkers == null) {
+      authWorkers = vertx.createSharedWorkerExecutor("beacon-auth-" + serverId(),
+          Runtime.getRuntime().availableProcessors());
+    }
+    return authWorkers;
+  }
+
+  /** Users, token and permissions in force (replaced by {@link #reloadAuth}); on the broker's context. */
+  Auth auth() {
+    return auth;
+  }
+
+  /**
+   * New users, token and permissions (SIGHUP): from now on CONNECTs are checked against them, and
+   * every connected client is checked again ({@link ClientConnection#reauthorize}). Call on the
+   * broker's context.
+   */
+  public void reloadAuth(Auth next) {
+    auth = next;
+    beginRead();
+    try {
+      for (ClientConnection c : new ArrayList<>(clients.values())) {
+        c.reauthorize(next);
+      }
+    } finally {
+      endRead();
+    }
   }
 
   public BrokerOptions options() {
@@ -136,9 +179,13 @@ public final class Broker extends VerticleBase {
   }
 
   private Future<?> listenAll() {
-    if (options.httpTls() != null && !options.discovery().lookupdTcpAddresses().isEmpty()) {
-      BrokerLog.LOG.warn("monitoring speaks HTTPS only (http-tls-cert): brokers that find peers through lookupd"
-          + " read their /varz over plain HTTP, so they cannot dial this broker (it still dials them)");
+    DiscoveryOptions d = options.discovery();
+    if (!d.lookupdTcpAddresses().isEmpty() && (options.httpTls() != null) != d.peerHttpTls()) {
+      BrokerLog.LOG.warn(options.httpTls() != null
+          ? "monitoring speaks HTTPS only (http-tls-cert) but peer-http-tls is off: brokers configured like this one"
+              + " read peers' /varz over plain HTTP, so they cannot dial this broker (it still dials them)"
+          : "peer-http-tls is on but this broker's monitoring is plain HTTP (no http-tls-cert): brokers configured"
+              + " like this one cannot read its /varz, so they cannot dial it (it still dials them)");
     }
     if (options.clustered()) {
       routeServer = vertx.createNetServer(netOptions(options.cluster()));
@@ -253,6 +300,9 @@ public final class Broker extends VerticleBase {
 
   private Future<?> shutdown() {
     shuttingDown = true;
+    if (authWorkers != null) {
+      authWorkers.close();
+    }
     return stopCluster().eventually(() -> closeListeners()).eventually(this::closeConnections);
   }
 
@@ -416,7 +466,7 @@ public final class Broker extends VerticleBase {
 
   /** A socket adapter whose events are handled on this broker's context; call on the socket's context. */
   Wire wire(NetSocket socket) {
-    return new Wire(socket, scratch, context);
+    return new Wire(socket, scratch, context, (int) Math.min(Integer.MAX_VALUE, options.maxPending() / 2));
   }
 
   /**
@@ -510,6 +560,70 @@ public final class Broker extends VerticleBase {
       }
     }
     dirty.clear();
+    if (pendingTotal > options.maxPendingTotal() && !enforcing) {
+      enforcing = true;
+      try {
+        enforcePendingTotal();
+      } finally {
+        enforcing = false;
+      }
+    }
+    if (pendingTotal > pendingTotalPeak) {
+      pendingTotalPeak = pendingTotal;
+    }
+  }
+
+  /** Updates {@code c}'s share of the pending total (0 when it closes). */
+  void countPending(Conn c, long pending) {
+    pendingTotal += pending - c.counted;
+    c.counted = pending;
+  }
+
+  /** The highest {@link #pendingTotal()} seen at the end of a flush round. */
+  long pendingTotalPeak() {
+    return pendingTotalPeak;
+  }
+
+  /** Pending bytes of all connections, as last counted. */
+  long pendingTotal() {
+    return pendingTotal;
+  }
+
+  /**
+   * The pending total passed max-pending-total: recount every connection from its socket (backlogs
+   * shrink as peers read, without a flush to notice), then, while still over, cut the clients with
+   * the most pending bytes first. Routes are never cut here (each stays bounded by max-pending).
+   */
+  private void enforcePendingTotal() {
+    List<ClientConnection> cs = new ArrayList<>(clients.size());
+    for (ClientConnection c : clients.values()) {
+      if (!c.closed) {
+        countPending(c, c.out.refreshBacklog(c.wire));
+        cs.add(c);
+      }
+    }
+    for (RouteConnection r : routes.everything()) {
+      if (!r.closed) {
+        countPending(r, r.out.refreshBacklog(r.wire));
+      }
+    }
+    long budget = options.maxPendingTotal();
+    if (pendingTotal <= budget) {
+      return;
+    }
+    cs.sort((a, b) -> Long.compare(b.counted, a.counted));
+    for (int i = 0; i < cs.size() && pendingTotal > budget; i++) {
+      ClientConnection c = cs.get(i);
+      if (c.closed) {
+        continue;
+      }
+      if (c.counted == 0) {
+        break;
+      }
+      stats.pendingTotalCuts++;
+      log(c + " pending total " + pendingTotal + " bytes past max-pending-total " + budget + "; cutting the largest");
+      c.slowConsumer();
+    }
   }
 
   io.vertx.core.Vertx vertx() {

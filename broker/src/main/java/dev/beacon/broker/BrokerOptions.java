@@ -32,6 +32,8 @@ public record BrokerOptions(
     int maxConnections,
     int maxSubscriptions,
     long maxPending,
+    /** Budget for the pending bytes of all connections together, resolved to bytes. */
+    long maxPendingTotal,
     Duration pingInterval,
     int pingMax,
     Duration routePingInterval,
@@ -39,8 +41,7 @@ public record BrokerOptions(
     Duration routeReconnectMax,
     Duration routeConnectTimeout,
     Duration routeDuplicateGrace,
-    String authToken,
-    Map<String, String> users,
+    Auth auth,
     Duration authTimeout,
     Duration shutdownGrace,
     Duration lameDuckDuration,
@@ -74,14 +75,7 @@ public record BrokerOptions(
         routeUrlCredentials.put(hp, userInfo);
       }
     }
-    Map<String, String> users = new LinkedHashMap<>();
-    for (Config u : b.getConfigList("auth.users")) {
-      users.put(u.getString("user"), u.getString("password"));
-    }
-    String token = b.getString("auth.token");
-    if (!token.isEmpty() && !users.isEmpty()) {
-      throw new IllegalArgumentException("broker.auth: token and users are exclusive");
-    }
+    Auth auth = Auth.from(b.getConfig("auth"));
     long maxPayload = b.getBytes("max-payload");
     if (maxPayload <= 0 || maxPayload > Integer.MAX_VALUE - 64) {
       throw new IllegalArgumentException("max-payload: " + maxPayload + " (expected: 1..2GiB)");
@@ -129,6 +123,7 @@ public record BrokerOptions(
         b.getInt("max-connections"),
         b.getInt("max-subscriptions"),
         b.getBytes("max-pending"),
+        maxPendingTotal(b),
         Durations.get(b, "ping-interval"),
         b.getInt("ping-max"),
         Durations.get(b, "route-ping-interval"),
@@ -136,8 +131,7 @@ public record BrokerOptions(
         Durations.get(b, "route-reconnect-max"),
         Durations.get(b, "route-connect-timeout"),
         Durations.get(b, "route-duplicate-grace"),
-        token,
-        Map.copyOf(users),
+        auth,
         Durations.get(b, "auth.timeout"),
         Durations.get(b, "shutdown-grace"),
         lameDuckDuration,
@@ -149,12 +143,37 @@ public record BrokerOptions(
         notNegative(b, "event-loop-spin"),
         discovery,
         TlsSettings.clients(b),
-        b.getDuration("tls-timeout"),
+        Durations.get(b, "tls-timeout"),
         TlsSettings.routes(b),
         TlsSettings.monitoring(b),
         routeUser,
         routePassword,
         nsq);
+  }
+
+  /** {@code max-pending-total}: a size, or "N%" of the JVM's maximum heap (Runtime.maxMemory()). */
+  static long maxPendingTotal(Config b) {
+    String key = "max-pending-total";
+    String v = b.getString(key).trim();
+    long bytes;
+    if (v.endsWith("%")) {
+      double pct;
+      try {
+        pct = Double.parseDouble(v.substring(0, v.length() - 1).trim());
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException(key + ": " + v + " (expected: a size such as 256MiB, or N% of the heap)");
+      }
+      if (!(pct > 0 && pct <= 100)) {
+        throw new IllegalArgumentException(key + ": " + v + " (expected: a percentage in (0, 100])");
+      }
+      bytes = (long) (Runtime.getRuntime().maxMemory() * (pct / 100.0));
+    } else {
+      bytes = b.getBytes(key);
+    }
+    if (bytes <= 0) {
+      throw new IllegalArgumentException(key + ": " + v + " (expected: > 0)");
+    }
+    return bytes;
   }
 
   private static Duration notNegative(Config b, String key) {

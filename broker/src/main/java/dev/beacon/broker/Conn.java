@@ -7,12 +7,15 @@ import io.netty.handler.ssl.SslHandshakeTimeoutException;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLSession;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 
 /**
  * What clients and routes share: the read path (socket -> {@link Parser} -> handler), the
  * outbound {@link OutBuffer} written once per incoming chunk (nats-server's per-read flush), the
- * slow-consumer cut-off when pending bytes pass max-pending (so a slow reader never stalls a
- * publisher nor grows memory), and the close lifecycle ({@link #close} flushes first,
+ * slow-consumer cut-off when pending bytes pass max-pending, the consumer side of producer
+ * backpressure (the stall gate: publishers that wait for this connection to drain below half of
+ * max-pending, see {@link ClientConnection#afterRead}), this connection's share of the broker's
+ * pending total (max-pending-total), and the close lifecycle ({@link #close} flushes first,
  * {@link #onClosed} runs once whatever the cause).
  */
 abstract sealed class Conn implements Wire.Reader, Parser.Handler permits ClientConnection, RouteConnection {
@@ -38,6 +41,21 @@ abstract sealed class Conn implements Wire.Reader, Parser.Handler permits Client
   /** Negotiated TLS protocol ("1.3") and cipher suite once the handshake completed; null without TLS. */
   String tlsVersion;
   String tlsCipher;
+
+  /** Publishers whose reads wait for this connection to drain below half of max-pending, or null. */
+  private ArrayList<ClientConnection> stalled;
+  /**
+   * This connection took no bytes from its socket for a whole maximum stall time while publishers
+   * waited on it: it is not reading, and no publisher stalls on it again until it takes bytes again
+   * (it is cut when it passes max-pending). So a peer that never reads holds a publisher for one
+   * stall time at most.
+   */
+  boolean stallSpent;
+  /** Bytes the socket had taken (written minus backlog) when last looked at, and since when. */
+  private long taken = Long.MIN_VALUE;
+  private long takenSince;
+  /** This connection's share of the broker's pending total (its pending bytes at the last count). */
+  long counted;
 
   Conn(Broker broker, long cid, Wire wire) {
     this.broker = broker;
@@ -70,6 +88,9 @@ abstract sealed class Conn implements Wire.Reader, Parser.Handler permits Client
     close("Read Error");
   }
 
+  /** Input that arrived while parsing was suspended (see {@link Parser#suspend}), or null. */
+  private java.io.ByteArrayOutputStream held;
+
   @Override
   public final void onData(byte[] b, int off, int len) {
     if (closed) {
@@ -77,14 +98,119 @@ abstract sealed class Conn implements Wire.Reader, Parser.Handler permits Client
     }
     inBytes += len;
     lastActivity = broker.now();
+    if (held != null) {
+      hold(b, off, len);
+      return;
+    }
+    parse(b, off, len);
+  }
+
+  private void parse(byte[] b, int off, int len) {
     broker.beginRead();
     try {
       parser.parse(b, off, len);
+      int at = parser.suspendedAt();
+      if (at >= 0) {
+        held = new java.io.ByteArrayOutputStream();
+        hold(b, at, off + len - at);
+      }
     } catch (NatsProtocolException e) {
       parser.stop();
       protocolError(e);
     } finally {
       broker.endRead();
+    }
+    afterRead();
+  }
+
+  /** Runs after each read chunk was parsed and the writes it caused were flushed. */
+  void afterRead() {
+  }
+
+  /** The write backlog fell below half of max-pending: the stall gate closes, stalled publishers go on. */
+  @Override
+  public final void onDrained() {
+    if (!closed) {
+      broker.countPending(this, out.refreshBacklog(wire));
+    }
+    stallSpent = false;
+    releaseStalled();
+  }
+
+  /** {@code p} waits for this connection to drain. */
+  final void addStalled(ClientConnection p) {
+    if (stalled == null) {
+      stalled = new ArrayList<>(2);
+    }
+    stalled.add(p);
+  }
+
+  /** {@code p} no longer waits (it closed). */
+  final void removeStalled(ClientConnection p) {
+    if (stalled != null) {
+      stalled.remove(p);
+    }
+  }
+
+  /** {@code p}'s stall on this connection ran out before it drained. */
+  final void stallExpired(ClientConnection p) {
+    if (stalled != null) {
+      stalled.remove(p);
+    }
+    if (!progressing(ClientConnection.STALL_MAX_MILLIS)) {
+      stallSpent = true;
+    }
+  }
+
+  /**
+   * Looks at how many bytes the socket has taken; false when none for {@code millis} or more. Taking
+   * bytes again lifts {@link #stallSpent}.
+   */
+  final boolean progressing(long millis) {
+    long t = out.written() - wire.pendingBytes();
+    long now = System.nanoTime();
+    if (t > taken) {
+      taken = t;
+      takenSince = now;
+      stallSpent = false;
+      return true;
+    }
+    // The backlog also counts a few bytes of bookkeeping per write, so it can grow by more than was
+    // written: follow it down without calling that progress.
+    taken = t;
+    return now - takenSince < millis * 1_000_000L;
+  }
+
+  private void releaseStalled() {
+    if (stalled == null || stalled.isEmpty()) {
+      return;
+    }
+    ClientConnection[] waiting = stalled.toArray(new ClientConnection[0]);
+    stalled.clear();
+    for (ClientConnection p : waiting) {
+      p.endStall();
+    }
+  }
+
+  /** Keeps input while suspended, at most one maximal message's worth; a client that sends more is cut off. */
+  private void hold(byte[] b, int off, int len) {
+    BrokerOptions o = broker.options();
+    if (held.size() + len > (long) o.maxPayload() + 2L * o.maxControlLine()) {
+      held = null;
+      parser.stop();
+      protocolError(NatsProtocolException.fatal(Protocol.ERR_AUTH_VIOLATION));
+      return;
+    }
+    held.write(b, off, len);
+  }
+
+  /** Parsing goes on after a {@link Parser#suspend}: first with what arrived meanwhile. */
+  final void resumeParsing() {
+    byte[] rest = held == null ? new byte[0] : held.toByteArray();
+    held = null;
+    parser.unsuspend();
+    if (!closed && rest.length > 0) {
+      parse(rest, 0, rest.length);
     }
   }
 
@@ -196,9 +322,12 @@ abstract sealed class Conn implements Wire.Reader, Parser.Handler permits Client
     if (out.queuedBytes() == 0) {
       return;
     }
-    if (out.flushTo(wire) > broker.options().maxPending() && !closed) {
+    long pending = out.flushTo(wire);
+    if (pending > broker.options().maxPending() && !closed) {
       slowConsumer();
+      return;
     }
+    broker.countPending(this, pending);
   }
 
   final void slowConsumer() {
@@ -233,6 +362,8 @@ abstract sealed class Conn implements Wire.Reader, Parser.Handler permits Client
       closeReason = reason;
     }
     parser.stop();
+    broker.countPending(this, 0);
+    releaseStalled();
     onClosed();
   }
 

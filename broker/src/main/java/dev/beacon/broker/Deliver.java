@@ -12,6 +12,8 @@ import java.util.concurrent.ThreadLocalRandom;
 final class Deliver {
   private final Broker broker;
   private final long maxPending;
+  /** Half of max-pending: past it a consumer's stall gate is open. */
+  private final long stallMark;
   private RouteConnection[] touched = new RouteConnection[4];
   private int touchedCount;
   private long epoch;
@@ -19,6 +21,7 @@ final class Deliver {
   Deliver(Broker broker) {
     this.broker = broker;
     this.maxPending = broker.options().maxPending();
+    this.stallMark = maxPending / 2;
   }
 
   /** {@code from} is null for a message the broker publishes itself (NSQ PUB). */
@@ -54,8 +57,9 @@ final class Deliver {
       if (c == pub && !c.echo) {
         continue;
       }
-      msg(c, s, p);
-      delivered++;
+      if (msg(c, s, p, pub)) {
+        delivered++;
+      }
     }
     for (Subscription[] group : r.qsubs) {
       if (fromRoute && !named(p, group[0].queueBytes)) {
@@ -67,23 +71,40 @@ final class Deliver {
       }
       if (s.sink != null) {
         sink(s, p);
+        delivered++;
       } else if (s.owner instanceof RouteConnection rc) {
         touch(rc);
         rc.addQueue(s.queueBytes);
-      } else {
-        msg((ClientConnection) s.owner, s, p);
+        delivered++;
+      } else if (msg((ClientConnection) s.owner, s, p, pub) || otherMember(group, s, pub, p)) {
+        delivered++;
       }
-      delivered++;
     }
     for (int i = 0; i < touchedCount; i++) {
       RouteConnection rc = touched[i];
       touched[i] = null;
       rc.routeMsg(p);
+      if (pub != null) {
+        gate(pub, rc);
+      }
       delivered++;
     }
     if (delivered == 0 && pub != null && p.replyLen >= 0 && pub.noResponders) {
       noResponders(pub, p);
     }
+  }
+
+  /**
+   * The picked member refused the message (its subscribe deny list covers the subject): as
+   * nats-server, another local member of the group gets it. Rare, so a plain scan.
+   */
+  private boolean otherMember(Subscription[] group, Subscription refused, ClientConnection pub, Parser p) {
+    for (Subscription o : group) {
+      if (o != refused && o.owner instanceof ClientConnection c && weight(o, pub, false) > 0 && msg(c, o, p, pub)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private void touch(RouteConnection rc) {
@@ -147,10 +168,38 @@ final class Deliver {
     s.sink.deliver(p.payload, p.payloadOff + skip, size);
   }
 
-  /** MSG or HMSG to one client subscription; headers are stripped for clients that did not ask for them. */
-  void msg(ClientConnection c, Subscription s, Parser p) {
+  /**
+   * A client published to {@code to}: when its pending bytes are past half of max-pending (its
+   * stall gate is open) the publisher is told, and stalls at the end of its read.
+   */
+  private void gate(ClientConnection pub, Conn to) {
+    if (!to.closed) {
+      long pending = to.out.pendingBytes();
+      if (pending > stallMark) {
+        pub.noteStall(to, pending);
+      }
+    }
+  }
+
+  /**
+   * MSG or HMSG to one client subscription; headers are stripped for clients that did not ask for
+   * them. Not to a client whose subscribe deny list covers the subject (its wildcard subscription
+   * reached it). A request's reply subject becomes one the client may answer (allow-responses).
+   * Returns whether it was written. {@code pub}: the publishing client, null for a message from a
+   * route or from the broker itself.
+   */
+  boolean msg(ClientConnection c, Subscription s, Parser p, ClientConnection pub) {
     if (c.closed) {
-      return;
+      return false;
+    }
+    ClientPermissions perms = c.perms;
+    if (perms != null) {
+      if (perms.deniedAtDelivery(p.args, p.subjectOff, p.subjectLen)) {
+        return false;
+      }
+      if (p.replyLen > 0) {
+        perms.delivered(p.args, p.replyOff, p.replyLen);
+      }
     }
     int size = Frames.msg(c.out, p, s.sidBytes, c.headers);
     c.outMsgs++;
@@ -160,12 +209,16 @@ final class Deliver {
     c.done();
     if (c.overLimit(maxPending)) {
       c.slowConsumer();
-      return;
+      return true;
+    }
+    if (pub != null) {
+      gate(pub, c);
     }
     s.delivered++;
     if (s.max > 0 && s.delivered >= s.max) {
       c.removeSub(s);
     }
+    return true;
   }
 
   /** The 503 status a requester asked for (CONNECT no_responders) when nobody got its request. */

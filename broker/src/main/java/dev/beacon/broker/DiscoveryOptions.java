@@ -24,7 +24,13 @@ public record DiscoveryOptions(
     Duration discoveryLongPollWait,
     int discoveryMaxResponseSize,
     Duration discoveryVarzTtl,
-    Duration discoveryPeerExpiry) {
+    Duration discoveryPeerExpiry,
+    String lookupdSecret,
+    boolean lookupdTls,
+    boolean peerHttpTls,
+    String discoveryTlsCa,
+    String discoveryTlsCert,
+    String discoveryTlsKey) {
 
   /** Reads the {@code broker} block of a resolved config; throws IllegalArgumentException or ConfigException. */
   public static DiscoveryOptions from(Config config) {
@@ -42,12 +48,38 @@ public record DiscoveryOptions(
         Durations.get(c, "discovery-long-poll-wait"),
         Math.toIntExact(c.getBytes("discovery-max-response-size")),
         Durations.get(c, "discovery-varz-ttl"),
-        Durations.get(c, "discovery-peer-expiry"));
+        Durations.get(c, "discovery-peer-expiry"),
+        c.getString("lookupd-secret"),
+        c.getBoolean("lookupd-tls"),
+        c.getBoolean("peer-http-tls"),
+        readable(c, "discovery-tls-ca"),
+        readable(c, "discovery-tls-cert"),
+        readable(c, "discovery-tls-key"));
     o.validate();
     return o;
   }
 
+  /** A file setting: "" (unset) or a readable file. */
+  private static String readable(Config c, String key) {
+    String path = c.getString(key);
+    if (!path.isEmpty() && !java.nio.file.Files.isReadable(java.nio.file.Path.of(path))) {
+      throw new IllegalArgumentException("broker." + key + ": cannot read " + path);
+    }
+    return path;
+  }
+
+  /** TLS settings are needed for some discovery connection. */
+  public boolean anyTls() {
+    return lookupdTls || peerHttpTls;
+  }
+
   private void validate() {
+    if (discoveryTlsCert.isEmpty() != discoveryTlsKey.isEmpty()) {
+      throw new IllegalArgumentException("broker.discovery-tls-cert and discovery-tls-key must be set together");
+    }
+    if (!anyTls() && !(discoveryTlsCa + discoveryTlsCert).isEmpty()) {
+      throw new IllegalArgumentException("broker.discovery-tls-* is set but neither lookupd-tls nor peer-http-tls");
+    }
     positive("lookupd-ping-interval", lookupdPingInterval);
     positive("lookupd-response-timeout", lookupdResponseTimeout);
     positive("lookupd-dial-timeout", lookupdDialTimeout);

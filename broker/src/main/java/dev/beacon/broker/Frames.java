@@ -46,16 +46,21 @@ final class Frames {
     return utf8("CONNECT " + Json.write(connect) + "\r\n");
   }
 
+  /** Subjects and queue names are byte strings: written back as the very bytes they were read from. */
+  private static byte[] wire(String s) {
+    return s.getBytes(Subjects.WIRE);
+  }
+
   /** {@code RS+ $G subject} for plain interest, {@code RS+ $G subject queue weight} for a queue group. */
   static byte[] routeSub(String subject, String queue, int weight) {
-    return utf8(queue == null
+    return wire(queue == null
         ? "RS+ " + Protocol.ACCOUNT + " " + subject + "\r\n"
         : "RS+ " + Protocol.ACCOUNT + " " + subject + " " + queue + " " + weight + "\r\n");
   }
 
   /** {@code RS- $G subject[ queue]}. */
   static byte[] routeUnsub(String subject, String queue) {
-    return utf8(queue == null
+    return wire(queue == null
         ? "RS- " + Protocol.ACCOUNT + " " + subject + "\r\n"
         : "RS- " + Protocol.ACCOUNT + " " + subject + " " + queue + "\r\n");
   }

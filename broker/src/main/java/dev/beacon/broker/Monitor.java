@@ -106,6 +106,12 @@ final class Monitor {
     p.counter("beacon_in_bytes", "Payload bytes received.").sampleSuffixed("_total", st.inBytes);
     p.counter("beacon_out_bytes", "Payload bytes delivered to clients.").sampleSuffixed("_total", st.outBytes);
     p.counter("beacon_slow_consumers", "Connections closed as slow consumers.").sampleSuffixed("_total", st.slowConsumers);
+    p.counter("beacon_stalls", "Times a publishing client stopped being read for a consumer past half of its max-pending.")
+        .sampleSuffixed("_total", st.stalls);
+    p.gauge("beacon_pending_bytes", "Unsent bytes of all connections (bounded by max-pending-total).", broker.pendingTotal());
+    p.gauge("beacon_max_pending_total_bytes", "The max-pending-total budget.", broker.options().maxPendingTotal());
+    p.counter("beacon_pending_total_cuts", "Clients cut because the unsent bytes of all connections passed max-pending-total.")
+        .sampleSuffixed("_total", st.pendingTotalCuts);
     p.counter("beacon_stale_connections", "Connections closed as stale.").sampleSuffixed("_total", st.staleConnections);
     Map<String, Object> nsq = broker.nsq.limitStats();
     p.gauge("beacon_nsq_memory_bytes", "Bytes of NSQ messages held (backlogs, in flight, deferred).", (Long) nsq.get("nsq_memory_bytes"));

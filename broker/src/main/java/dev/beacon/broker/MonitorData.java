@@ -34,7 +34,7 @@ final class MonitorData {
         "beacon " + Broker.version() + " (java " + Runtime.version().feature() + ")",
         o.listen().host(),
         broker.clientPort(),
-        !o.authToken().isEmpty() || !o.users().isEmpty(),
+        broker.auth().required(),
         o.tls() != null ? Boolean.TRUE : null,
         o.tls() != null && o.tls().verify() ? Boolean.TRUE : null,
         o.maxConnections(),
@@ -71,6 +71,10 @@ final class MonitorData {
         broker.sublist.count(),
         new LinkedHashMap<>(requests),
         broker.routes.connectUrls(),
+        st.stalls,
+        o.maxPendingTotal(),
+        broker.pendingTotal(),
+        st.pendingTotalCuts,
         broker.lameDuck() ? Boolean.TRUE : null);
   }
 
@@ -133,12 +137,12 @@ final class MonitorData {
       if (detail) {
         details = new ArrayList<>();
         for (Subscription s : c.subs.values()) {
-          details.add(new Subsz.Subscription(s.subject, s.queue, s.sid, s.delivered, s.max > 0 ? s.max : null, c.cid));
+          details.add(new Subsz.Subscription(Subjects.display(s.subject), Subjects.display(s.queue), Subjects.display(s.sid), s.delivered, s.max > 0 ? s.max : null, c.cid));
         }
       } else {
         names = new ArrayList<>();
         for (Subscription s : c.subs.values()) {
-          names.add(s.subject);
+          names.add(Subjects.display(s.subject));
         }
       }
     }
@@ -165,7 +169,7 @@ final class MonitorData {
       if (subs) {
         names = new ArrayList<>();
         for (Subscription s : r.learnedSubs()) {
-          names.add(s.queue == null ? s.subject : s.subject + " " + s.queue);
+          names.add(Subjects.display(s.queue == null ? s.subject : s.subject + " " + s.queue));
         }
       }
       routes.add(new Routez.Route(r.cid, r.remoteId, r.remoteName, r.solicited, r.peer != null, r.ip, r.port,
@@ -185,8 +189,9 @@ final class MonitorData {
     }
     List<Subscription> all = new ArrayList<>();
     if (q.test() != null) {
-      if (Subjects.isValidLiteral(q.test())) {
-        Sublist.Result r = sl.match(q.test());
+      String test = Subjects.fromText(q.test());
+      if (Subjects.isValidLiteral(test)) {
+        Sublist.Result r = sl.match(test);
         all.addAll(List.of(r.psubs));
         for (Subscription[] group : r.qsubs) {
           all.addAll(List.of(group));
@@ -198,7 +203,7 @@ final class MonitorData {
     List<Subsz.Subscription> page = new ArrayList<>();
     for (int i = q.offset(); i < all.size() && page.size() < q.limit(); i++) {
       Subscription s = all.get(i);
-      page.add(new Subsz.Subscription(s.subject, s.queue, s.sid, s.delivered, null, s.owner == null ? null : s.owner.cid));
+      page.add(new Subsz.Subscription(Subjects.display(s.subject), Subjects.display(s.queue), Subjects.display(s.sid), s.delivered, null, s.owner == null ? null : s.owner.cid));
     }
     return new Subsz(broker.serverId(), Instant.now().toString(), sl.count(), sl.cacheCount(), sl.inserts(),
         sl.removes(), sl.matches(), hitRate, all.size(), q.offset(), q.limit(), page);

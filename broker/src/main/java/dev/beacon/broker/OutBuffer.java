@@ -8,7 +8,7 @@ package dev.beacon.broker;
  * <ul>
  *   <li>{@link #queuedBytes()}: appended here and not yet handed to the socket;
  *   <li>the socket's own backlog: bytes handed to it that the kernel has not taken yet, as read
- *       right after the last {@link #flushTo}.
+ *       right after the last {@link #flushTo} (or {@link #refreshBacklog}).
  * </ul>
  * Past the limit the peer is a slow consumer (its connection decides what to do). Not thread-safe:
  * owned by the broker's context; no allocation per append once the array has grown to the load.
@@ -30,6 +30,8 @@ final class OutBuffer {
   private int len;
   /** The socket's backlog read at the last flush. */
   private long socketBacklog;
+  /** Bytes handed to the socket so far. */
+  private long written;
 
   OutBuffer(int initialCapacity) {
     this.buf = new byte[initialCapacity];
@@ -105,6 +107,7 @@ final class OutBuffer {
       return socketBacklog;
     }
     sink.write(buf, 0, len);
+    written += len;
     // Keep the array while it is well used (no regrowth per chunk under load); halve it when a
     // flush used less than a quarter, so an idle connection gives the memory back.
     if (buf.length > SHRINK_ABOVE && len < buf.length / 4) {
@@ -113,6 +116,17 @@ final class OutBuffer {
     len = 0;
     socketBacklog = sink.pendingBytes();
     return socketBacklog;
+  }
+
+  /** Bytes handed to the socket so far (what the socket has taken is this minus its backlog). */
+  long written() {
+    return written;
+  }
+
+  /** Re-reads the socket's backlog (it shrinks as the peer reads); returns the new {@link #pendingBytes()}. */
+  long refreshBacklog(Sink sink) {
+    socketBacklog = sink.pendingBytes();
+    return pendingBytes();
   }
 
   /** Writes what is queued without reading the backlog (the connection is closing). */

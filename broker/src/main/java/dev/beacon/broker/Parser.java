@@ -7,7 +7,8 @@ import java.nio.charset.StandardCharsets;
  * chunk as it arrives, with two explicit states (control line, payload). Control lines end in LF
  * with an optional CR; verbs are case-insensitive; arguments are separated by spaces or tabs. The
  * max control line and max payload are enforced here, the payload size before any payload byte is
- * read, and a payload must be followed by exactly CRLF. A control line or payload that is complete
+ * read, and a payload must be followed by exactly CRLF. A payload split across chunks is gathered in
+ * a buffer that grows with the bytes that arrive, not with the size declared. A control line or payload that is complete
  * inside the chunk is handed over in place; only split ones are copied. The op set depends on the
  * connection kind (client or route). Pure: no I/O, no state outside itself; completed ops go to
  * {@link Handler}, errors are thrown as {@link NatsProtocolException}.
@@ -96,6 +97,30 @@ final class Parser {
     stopped = true;
   }
 
+  /** Where {@link #suspend} left the chunk being parsed, or -1 when not suspended. */
+  private int suspendedAt = -1;
+  private boolean suspending;
+
+  /**
+   * Called from a handler: stop after the current control line and remember where, so the caller
+   * can keep the rest of the chunk and feed it again once the connection may go on (a CONNECT
+   * whose password takes a bcrypt check off the event loop).
+   */
+  void suspend() {
+    suspending = true;
+  }
+
+  /** The offset in the last parsed chunk where parsing stopped for {@link #suspend}, or -1. */
+  int suspendedAt() {
+    return suspendedAt;
+  }
+
+  /** Parsing may go on (the caller feeds what it kept). */
+  void unsuspend() {
+    suspending = false;
+    suspendedAt = -1;
+  }
+
   /** Parses one chunk; throws {@link NatsProtocolException} on a violation (the parser is then unusable). */
   void parse(byte[] b, int off, int len) {
     int i = off;
@@ -103,6 +128,7 @@ final class Parser {
     while (i < end && !stopped) {
       if (state == State.PAYLOAD) {
         int n = Math.min(msgNeed - msgHave, end - i);
+        growPayload(msgHave + n);
         System.arraycopy(b, i, msgBuf, msgHave, n);
         msgHave += n;
         i += n;
@@ -139,6 +165,10 @@ final class Parser {
         le--;
       }
       i = controlLine(lb, ls, le, b, i, end);
+      if (suspending) {
+        suspendedAt = i;
+        return;
+      }
     }
   }
 
@@ -315,8 +345,9 @@ final class Parser {
     return number(lb, argOff[idx], argLen[idx]);
   }
 
+  /** A subject, queue, sid or account argument as a byte string (one char per byte, see {@link Subjects#WIRE}). */
   private String str(byte[] lb, int idx) {
-    return new String(lb, argOff[idx], argLen[idx], StandardCharsets.UTF_8);
+    return new String(lb, argOff[idx], argLen[idx], Subjects.WIRE);
   }
 
   private int pub(byte[] lb, int as, int le, boolean headers, byte[] b, int i, int end) {
@@ -407,13 +438,33 @@ final class Parser {
       }
       System.arraycopy(lb, as, lineBuf, as, le - as);
     }
-    if (msgBuf.length < need) {
-      msgBuf = new byte[Math.max(need, Math.min(maxPayload + 2, Math.max(msgBuf.length * 2, 512)))];
-    }
+    msgHave = 0;
+    growPayload(end - i);
     msgHave = end - i;
     System.arraycopy(b, i, msgBuf, 0, msgHave);
     state = State.PAYLOAD;
     return end;
+  }
+
+  /**
+   * Makes room for {@code want} bytes of the split payload being gathered, keeping the first
+   * msgHave. The buffer follows the bytes that have arrived (doubling, at most the declared size),
+   * never the size the peer declared: a peer that announces a large message and sends little of it
+   * costs what it sent.
+   */
+  private void growPayload(int want) {
+    if (msgBuf.length >= want) {
+      return;
+    }
+    int size = Math.min(msgNeed, Math.max(want, Math.max(msgBuf.length * 2, 512)));
+    byte[] bigger = new byte[size];
+    System.arraycopy(msgBuf, 0, bigger, 0, msgHave);
+    msgBuf = bigger;
+  }
+
+  /** Size of the split-payload buffer (tests: it grows with the bytes received). */
+  int payloadCapacity() {
+    return msgBuf.length;
   }
 
   private void payloadDone(byte[] buf, int off, byte[] argsBuf) {

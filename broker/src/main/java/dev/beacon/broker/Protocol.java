@@ -26,4 +26,38 @@ final class Protocol {
   static final int ROUTE_PROTO = 2;
   /** Version reported in INFO: nats.js gates headers/no_responders on a server version of at least 2.2.0. */
   static final String NATS_VERSION = "2.9.0";
+
+  /** nats-server's publish permission error text. */
+  static String publishViolation(String subject) {
+    return "Permissions Violation for Publish to " + goQuote(subject);
+  }
+
+  /** nats-server's subscribe permission error text; {@code queue} null for a plain subscription. */
+  static String subscriptionViolation(String subject, String queue) {
+    return "Permissions Violation for Subscription to " + goQuote(subject)
+        + (queue == null ? "" : " using queue " + goQuote(queue));
+  }
+
+  /** Go's %q for the strings that reach it here: quotes, backslash and control characters escaped. */
+  static String goQuote(String s) {
+    StringBuilder sb = new StringBuilder(s.length() + 2).append('"');
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      switch (c) {
+        case '"' -> sb.append("\\\"");
+        case '\\' -> sb.append("\\\\");
+        case '\n' -> sb.append("\\n");
+        case '\r' -> sb.append("\\r");
+        case '\t' -> sb.append("\\t");
+        default -> {
+          if (c < 0x20 || c == 0x7f) {
+            sb.append(String.format("\\x%02x", (int) c));
+          } else {
+            sb.append(c);
+          }
+        }
+      }
+    }
+    return sb.append('"').toString();
+  }
 }

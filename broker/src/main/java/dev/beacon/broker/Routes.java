@@ -348,7 +348,7 @@ final class Routes {
   Info clientInfo(ClientConnection c) {
     BrokerOptions o = broker.options();
     boolean routed = registered.length > 0;
-    boolean auth = !o.authToken().isEmpty() || !o.users().isEmpty();
+    boolean auth = broker.auth().required();
     boolean urls = (routed || broker.lameDuck()) && !lastUrls.isEmpty();
     TlsSettings tls = o.tls();
     return new Info(broker.serverId(), broker.serverName(), Protocol.NATS_VERSION, Protocol.CLIENT_PROTO,

@@ -1,6 +1,5 @@
 package dev.beacon.broker;
 
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -13,6 +12,7 @@ import java.util.function.Consumer;
  * Subscription index (nats-server sublist.go): a trie of subject tokens with a '*' and a '>' slot
  * per level, plain and queue subscriptions per node, and a bounded direct-mapped match cache keyed
  * by the raw subject bytes and invalidated by a generation counter bumped on every insert/remove.
+ * Subjects are byte strings ({@link Subjects#WIRE}): tokens compare as the bytes a client sent.
  * Single-threaded: owned by the broker's event loop.
  */
 final class Sublist {
@@ -227,7 +227,7 @@ final class Sublist {
       cacheHits++;
       return e.result;
     }
-    Result r = matchSlow(new String(b, off, len, StandardCharsets.UTF_8));
+    Result r = matchSlow(new String(b, off, len, Subjects.WIRE));
     if (e == null) {
       e = new CacheEntry();
       cache[h & cacheMask] = e;
@@ -239,7 +239,7 @@ final class Sublist {
     return r;
   }
 
-  /** Matches a literal subject (uncached; for tests and monitoring). */
+  /** Matches a literal subject given as a byte string ({@link Subjects#WIRE}; uncached; for tests and monitoring). */
   Result match(String subject) {
     return matchSlow(subject);
   }

@@ -1,13 +1,13 @@
 package dev.beacon.broker;
 
-import java.nio.charset.StandardCharsets;
-
 /**
  * One entry of the {@link Sublist}: a client's SUB (sid, optional queue, auto-unsubscribe max) or a
  * route's RS+ interest ({@code owner} is then the route and {@code weight} its queue weight).
  * {@code owner} is a {@link ClientConnection} or a {@link RouteConnection} (the only kinds of
- * {@link Conn}); the Sublist itself never reads it. A subscription the broker holds for itself (an
- * NSQ channel's queue subscription) has no owner and a {@link Sink} instead.
+ * {@link Conn}); the Sublist itself never reads it. Subject, queue and sid are byte strings (one
+ * char per wire byte, {@link Subjects#WIRE}), so two subjects are equal exactly when their bytes are.
+ * A subscription the broker holds for itself (an NSQ channel's queue subscription) has no owner
+ * and a {@link Sink} instead.
  */
 final class Subscription {
   /** Receives the payload of each message delivered to an owner-less subscription. */
@@ -45,9 +45,9 @@ final class Subscription {
     this.sink = sink;
     this.subject = subject;
     this.queue = queue;
-    this.queueBytes = queue == null ? null : queue.getBytes(StandardCharsets.UTF_8);
+    this.queueBytes = queue == null ? null : queue.getBytes(Subjects.WIRE);
     this.sid = sid;
-    this.sidBytes = sid == null ? null : sid.getBytes(StandardCharsets.UTF_8);
+    this.sidBytes = sid == null ? null : sid.getBytes(Subjects.WIRE);
   }
 
   @Override

@@ -75,6 +75,14 @@ record Varz(
     /** Requests per known monitoring path (unknown paths are not counted, so the map stays bounded). */
     @JsonProperty("http_req_stats") Map<String, Long> httpReqStats,
     @JsonProperty("connect_urls") List<String> connectUrls,
+    /** Beacon: times a publishing client stopped being read for a consumer past half of its max-pending. */
+    @JsonProperty("stalls") long stalls,
+    /** Beacon: budget for the unsent bytes of all connections (max-pending-total, in bytes). */
+    @JsonProperty("max_pending_total") long maxPendingTotal,
+    /** Beacon: unsent bytes of all connections, as counted at their last flush. */
+    @JsonProperty("pending_total") long pendingTotal,
+    /** Beacon: clients cut because pending_total passed max_pending_total (also in slow_consumers). */
+    @JsonProperty("pending_total_cuts") long pendingTotalCuts,
     /** True in lame duck mode, else absent. */
     @JsonProperty("ldm") @JsonInclude(JsonInclude.Include.NON_NULL) Boolean lameDuck) {
 

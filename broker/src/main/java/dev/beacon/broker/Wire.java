@@ -3,8 +3,10 @@ package dev.beacon.broker;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.channel.WriteBufferWaterMark;
 import io.netty.util.ReferenceCountUtil;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
@@ -12,6 +14,8 @@ import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.net.NetSocket;
 
 import javax.net.ssl.SSLSession;
+import java.util.ArrayDeque;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The one place that touches Vert.x's internal socket API and Netty. Why: the public NetSocket
@@ -23,7 +27,14 @@ import javax.net.ssl.SSLSession;
  * <p>A socket may live on another event loop than the broker's owning context (event-loops > 1):
  * then each read chunk (the ByteBuf itself, no copy), the close and any error are handed to the
  * owner in arrival order, and writes from the owner go through Netty, which runs them on the
- * socket's own loop. With one event loop everything runs inline.
+ * socket's own loop. With one event loop everything runs inline. Chunks handed over and not yet
+ * parsed are bounded ({@link #MAX_IN_FLIGHT}): past it the socket stops reading until the owner
+ * catches up, so a fast client cannot queue unbounded work on the owner.
+ *
+ * <p>Flow control, both directions: {@link #pauseReads}/{@link #resumeReads} stop and restart reading
+ * this socket (a stalled publisher); and the socket's write backlog has a water mark at
+ * {@code drainMark} bytes (half of max-pending): when the backlog, having passed it, falls below it
+ * again, {@link Reader#onDrained} runs on the owner (a stalled consumer drained).
  *
  * <p>TLS is Netty's SslHandler put first in this channel's pipeline ({@link #startTls}): reads then
  * arrive decrypted and writes through {@code ctx} are encrypted, so the rest of this class, and the
@@ -41,7 +52,13 @@ final class Wire implements OutBuffer.Sink {
 
     /** The TLS handshake ended: {@code session} on success, else {@code failure}. */
     void onTls(SSLSession session, Throwable failure);
+
+    /** The write backlog fell below the drain mark after having passed it. */
+    void onDrained();
   }
+
+  /** Most bytes read from a socket on another loop and not yet parsed by the owner. */
+  static final int MAX_IN_FLIGHT = 1 << 20;
 
   /** A reusable read array used on the owning context. */
   static final class Scratch {
@@ -55,24 +72,60 @@ final class Wire implements OutBuffer.Sink {
   private final boolean inline;
   private Reader reader;
   private boolean closing;
+  /** Reads stopped by the owner (stalled publisher); read on the socket's loop. */
+  private volatile boolean readsPaused;
+  /** event-loops > 1: bytes handed to the owner and not yet parsed. */
+  private final AtomicInteger inFlight;
+  private final Runnable applyAutoRead = this::applyAutoRead;
+  /** event-loops > 1, on the owner: reads paused; chunks that were already on their way wait in {@link #held}. */
+  private boolean ownerPaused;
+  private ArrayDeque<ByteBuf> held;
 
-  /** Call on the socket's own context (the connect handler); events go to {@code owner}. */
-  Wire(NetSocket s, Scratch scratch, Context owner) {
+  /**
+   * Call on the socket's own context (the connect handler); events go to {@code owner}. {@code
+   * drainMark}: write backlog in bytes below which {@link Reader#onDrained} fires (after passing it).
+   */
+  Wire(NetSocket s, Scratch scratch, Context owner, int drainMark) {
     this.socket = (NetSocketInternal) s;
     this.ctx = socket.channelHandlerContext();
     this.scratch = scratch;
     this.owner = owner;
     this.inline = Vertx.currentContext() == owner;
+    this.inFlight = inline ? null : new AtomicInteger();
+    int mark = Math.max(1, drainMark);
+    ctx.channel().config().setWriteBufferWaterMark(new WriteBufferWaterMark(mark, mark));
+    ctx.pipeline().addBefore(ctx.name(), "beacon-drain", new ChannelInboundHandlerAdapter() {
+      @Override
+      public void channelWritabilityChanged(ChannelHandlerContext c) {
+        if (c.channel().isWritable()) {
+          onOwner(() -> reader.onDrained());
+        }
+        c.fireChannelWritabilityChanged();
+      }
+    });
     socket.messageHandler(msg -> {
       if (!(msg instanceof ByteBuf buf)) {
         ReferenceCountUtil.release(msg);
       } else if (inline) {
         read(buf);
       } else {
-        owner.runOnContext(v -> read(buf));
+        int n = buf.readableBytes();
+        if (inFlight.addAndGet(n) > MAX_IN_FLIGHT) {
+          applyAutoRead();
+        }
+        owner.runOnContext(v -> {
+          if (ownerPaused || (held != null && !held.isEmpty())) {
+            hold(buf);
+          } else {
+            readHandedOver(buf);
+          }
+        });
       }
     });
-    socket.closeHandler(v -> onOwner(() -> reader.onClose()));
+    socket.closeHandler(v -> onOwner(() -> {
+      releaseHeld();
+      reader.onClose();
+    }));
     socket.exceptionHandler(e -> onOwner(() -> reader.onError(e)));
   }
 
@@ -138,6 +191,81 @@ final class Wire implements OutBuffer.Sink {
     return ctx.alloc();
   }
 
+  /** event-loops > 1: parses a chunk handed over by the socket's loop and lets that loop read more. */
+  private void readHandedOver(ByteBuf buf) {
+    int n = buf.readableBytes();
+    read(buf);
+    int left = inFlight.addAndGet(-n);
+    if (left <= MAX_IN_FLIGHT && left + n > MAX_IN_FLIGHT) {
+      ctx.executor().execute(applyAutoRead);
+    }
+  }
+
+  private void hold(ByteBuf buf) {
+    if (closing) {
+      inFlight.addAndGet(-buf.readableBytes());
+      buf.release();
+      return;
+    }
+    if (held == null) {
+      held = new ArrayDeque<>();
+    }
+    held.add(buf);
+  }
+
+  /** On the owner, in a task of its own: parses held chunks until none is left or reads pause again. */
+  private void drainHeld() {
+    while (!ownerPaused && held != null && !held.isEmpty()) {
+      readHandedOver(held.poll());
+    }
+  }
+
+  private void releaseHeld() {
+    if (held != null) {
+      ByteBuf b;
+      while ((b = held.poll()) != null) {
+        inFlight.addAndGet(-b.readableBytes());
+        b.release();
+      }
+    }
+  }
+
+  /**
+   * Stops reading this socket after the current chunk (call on the owner). With the socket on
+   * another loop, chunks it already handed over wait unparsed until {@link #resumeReads}.
+   */
+  void pauseReads() {
+    ownerPaused = true;
+    readsPaused = true;
+    autoReadChanged();
+  }
+
+  /** Reads again after {@link #pauseReads} (call on the owner; held chunks are parsed in a later task). */
+  void resumeReads() {
+    ownerPaused = false;
+    readsPaused = false;
+    if (held != null && !held.isEmpty()) {
+      owner.runOnContext(v -> drainHeld());
+    }
+    autoReadChanged();
+  }
+
+  private void autoReadChanged() {
+    if (inline) {
+      applyAutoRead();
+    } else {
+      ctx.executor().execute(applyAutoRead);
+    }
+  }
+
+  /** On the socket's loop: read unless paused by the owner or too much is in flight to it. */
+  private void applyAutoRead() {
+    boolean want = !readsPaused && (inFlight == null || inFlight.get() <= MAX_IN_FLIGHT);
+    if (ctx.channel().config().isAutoRead() != want) {
+      ctx.channel().config().setAutoRead(want);
+    }
+  }
+
   /** The event loop this socket's I/O runs on. */
   Object loop() {
     return ctx.executor();
@@ -171,12 +299,14 @@ final class Wire implements OutBuffer.Sink {
       return;
     }
     closing = true;
+    releaseHeld();
     ctx.writeAndFlush(ctx.alloc().buffer(0)).addListener(ChannelFutureListener.CLOSE);
   }
 
   /** Closes now, dropping anything unsent. */
   void closeNow() {
     closing = true;
+    releaseHeld();
     socket.close();
   }
 

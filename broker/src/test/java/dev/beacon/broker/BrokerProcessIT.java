@@ -120,6 +120,33 @@ class BrokerProcessIT {
     assertTrue(out.contains("no-such-flag"), out);
   }
 
+  /** SIGHUP on the packaged jar: the --config file is read again; only the client whose password changed is dropped. */
+  @Test
+  void sighupReloadsUsersAndPermissions() throws Exception {
+    Path conf = java.nio.file.Files.createTempFile("broker-auth", ".conf");
+    java.nio.file.Files.writeString(conf, AuthReloadTest.BEFORE);
+    try {
+      JarProcess p = start("--listen=127.0.0.1:0", "--http=127.0.0.1:0", "--cluster=127.0.0.1:0", "--config=" + conf);
+      int port = p.awaitReady(READY, WAIT)[0];
+      try (RawConn keep = RawConn.connect(port, AuthReloadTest.login("keep", "k"));
+           RawConn repassed = RawConn.connect(port, AuthReloadTest.login("repassed", "old"));
+           RawConn narrowed = RawConn.connect(port, AuthReloadTest.login("narrowed", "n"))) {
+        keep.send("SUB a 1\r\nPING\r\n").expect("PONG\r\n");
+        java.nio.file.Files.writeString(conf, AuthReloadTest.AFTER);
+        Process kill = new ProcessBuilder("kill", "-HUP", String.valueOf(p.process().pid())).start();
+        assertTrue(kill.waitFor(10, java.util.concurrent.TimeUnit.SECONDS) && kill.exitValue() == 0, "kill -HUP failed");
+        repassed.expectErr("Authorization Violation");
+        repassed.expectClosed();
+        narrowed.send("PUB secret.x 1\r\nx\r\n");
+        narrowed.expectErr("Permissions Violation for Publish to \"secret.x\"");
+        keep.send("PUB a 2\r\nhi\r\n").expect("MSG a 1 2\r\nhi\r\n");
+      }
+      p.awaitStderr(Pattern.compile("reloaded users and permissions \\(5 users\\)"), WAIT);
+    } finally {
+      java.nio.file.Files.deleteIfExists(conf);
+    }
+  }
+
   @Test
   void aBadSettingExitsOneAndAUsageErrorTwo() throws Exception {
     JarProcess bad = start("--max-payload=0", "--listen=127.0.0.1:0", "--http=127.0.0.1:0", "--cluster=127.0.0.1:0");

@@ -74,7 +74,7 @@ class MonitorFieldsTest {
             + " cluster.urls tls_timeout start"
             + " now uptime mem cores cpu connections total_connections routes remotes in_msgs out_msgs in_bytes"
             + " out_bytes slow_consumers slow_consumer_stats stale_connections subscriptions http_req_stats"
-            + " connect_urls", fields(get(a, "/varz")));
+            + " connect_urls stalls max_pending_total pending_total pending_total_cuts", fields(get(a, "/varz")));
         List<String> slow = new ArrayList<>();
         get(a, "/varz").path("slow_consumer_stats").fieldNames().forEachRemaining(slow::add);
         assertEquals(Set.of("clients", "routes", "gateways", "leafs"), Set.copyOf(slow));

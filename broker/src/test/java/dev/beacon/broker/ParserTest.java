@@ -257,4 +257,30 @@ class ParserTest {
     assertNull(error(Parser.Kind.CLIENT, "UNSUB 1 2 3\r\n").text);
     assertNull(error(Parser.Kind.ROUTE, "RMSG $G foo x y 2\r\nab\r\n").text);
   }
+
+  @Test
+  void aSplitPayloadBufferGrowsWithTheBytesThatArriveNotWithTheDeclaredSize() {
+    Recorder r = new Recorder();
+    int declared = 1024 * 1024;
+    Parser p = new Parser(Parser.Kind.CLIENT, r, 4096, declared);
+    byte[] kib = new byte[1024];
+    java.util.Arrays.fill(kib, (byte) 'x');
+    p.parse(("PUB big " + declared + "\r\n").getBytes(StandardCharsets.US_ASCII), 0, 10 + String.valueOf(declared).length());
+    p.parse(kib, 0, kib.length);
+    assertEquals(1024, p.payloadCapacity(), "one KiB received, one KiB held");
+    // The rest arrives: the buffer follows it (doubling) up to the declared size plus CRLF.
+    int sent = 1024;
+    int maxSeen = p.payloadCapacity();
+    while (sent < declared) {
+      int n = Math.min(kib.length, declared - sent);
+      p.parse(kib, 0, n);
+      sent += n;
+      maxSeen = Math.max(maxSeen, p.payloadCapacity());
+      assertEquals(true, p.payloadCapacity() <= Math.max(512, 2 * sent), "capacity " + p.payloadCapacity() + " after " + sent);
+    }
+    assertEquals(true, maxSeen <= declared + 2, "never more than the message: " + maxSeen);
+    p.parse("\r\n".getBytes(StandardCharsets.US_ASCII), 0, 2);
+    assertEquals(1, r.ops.size());
+    assertEquals("MSG big [" + "x".repeat(declared) + "]", r.ops.get(0));
+  }
 }

@@ -53,6 +53,13 @@ final class RawConn implements AutoCloseable {
     return this;
   }
 
+  /** Sends {@code s} as bytes, one byte per char (ISO-8859-1): for subjects that are not UTF-8. */
+  RawConn sendBytes(String s) throws IOException {
+    out.write(s.getBytes(StandardCharsets.ISO_8859_1));
+    out.flush();
+    return this;
+  }
+
   /** Reads until the buffered input starts with a match of {@code regex}; consumes and returns it. */
   Matcher expect(String regex) throws IOException {
     Pattern p = Pattern.compile("^(?:" + regex + ")", Pattern.DOTALL);

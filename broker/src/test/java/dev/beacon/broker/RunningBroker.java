@@ -30,6 +30,20 @@ public final class RunningBroker implements AutoCloseable {
   }
 
   static RunningBroker start(String overrides) {
+    // event-loops > 1 with port 0 first probes a free port, then binds it from every loop: another
+    // process on the machine can take it in between. That race is retried, nothing else.
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return startOnce(overrides);
+      } catch (IllegalStateException e) {
+        if (attempt == 3 || !String.valueOf(e.getMessage()).contains("Address already in use")) {
+          throw e;
+        }
+      }
+    }
+  }
+
+  private static RunningBroker startOnce(String overrides) {
     BrokerOptions options = options(overrides);
     Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(options.eventLoops()).setWorkerPoolSize(1));
     Broker broker = new Broker(options, Discovery.NONE);

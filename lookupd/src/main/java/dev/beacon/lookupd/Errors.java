@@ -14,6 +14,11 @@ final class Errors {
   static final String E_TOO_MANY_CONNECTIONS = "E_TOO_MANY_CONNECTIONS";
   /** Ours, and not fatal: nsqd ignores the answer to a REGISTER, so closing would only make it reconnect and retry. */
   static final String E_TOO_MANY_REGISTRATIONS = "E_TOO_MANY_REGISTRATIONS";
+  /**
+   * Ours, not fatal: a REGISTER or UNREGISTER from a peer whose IDENTIFY did not carry the
+   * registration secret. It stays connected (nsqd would only reconnect and retry) and unlisted.
+   */
+  static final String E_UNAUTHORIZED = "E_UNAUTHORIZED";
 
   static final String MUST_IDENTIFY = "client must IDENTIFY";
   static final String IDENTIFY_AGAIN = "cannot IDENTIFY again";
@@ -27,6 +32,10 @@ final class Errors {
   static final String BODY_INVALID_SIZE = "IDENTIFY invalid body size ";
   /** Ours (nsqlookupd reads lines without a bound). */
   static final String LINE_TOO_LONG = "command line longer than ";
+
+  static String unauthorized(String verb) {
+    return verb + " refused: IDENTIFY did not carry this lookupd's registration_secret";
+  }
 
   static String tooManyConnections(int max) {
     return "more than " + max + " TCP connections";

@@ -25,6 +25,10 @@ final class LookupProtocol implements FrameParser.Handler {
 
     /** Flushes what was sent and closes. */
     void close();
+
+    /** The peer identified without the registration secret (for the log); it stays connected. */
+    default void unauthorized(String reason) {
+    }
   }
 
   static final byte[] OK = "OK".getBytes(StandardCharsets.US_ASCII);
@@ -38,8 +42,12 @@ final class LookupProtocol implements FrameParser.Handler {
   private final Wire wire;
   private final Metrics metrics;
   private final int maxRegistrations;
+  private final byte[] secret;
+  private final byte[] refusedAnswer;
   private FrameParser parser;
   private PeerInfo peer;
+  /** Identified with the registration secret (or none is set): the peer is in the registry. */
+  private boolean registered;
 
   /**
    * @param identifyAnswer the JSON IDENTIFY answer (this lookupd's broadcast address, hostname and ports)
@@ -48,6 +56,20 @@ final class LookupProtocol implements FrameParser.Handler {
    */
   LookupProtocol(RegistrationDb db, byte[] identifyAnswer, String remoteAddress, Wire wire, Metrics metrics,
       int maxRegistrations) {
+    this(db, identifyAnswer, null, null, remoteAddress, wire, metrics, maxRegistrations);
+  }
+
+  /**
+   * With a registration secret: a peer whose IDENTIFY carries {@code secret} as
+   * {@code registration_secret} gets {@code identifyAnswer} and enters the registry; any other gets
+   * {@code refusedAnswer}, stays out of it and may not REGISTER.
+   *
+   * @param secret the registration secret (UTF-8), or null when none is set
+   */
+  LookupProtocol(RegistrationDb db, byte[] identifyAnswer, byte[] secret, byte[] refusedAnswer, String remoteAddress,
+      Wire wire, Metrics metrics, int maxRegistrations) {
+    this.secret = secret;
+    this.refusedAnswer = refusedAnswer;
     this.db = db;
     this.identifyAnswer = identifyAnswer;
     this.remoteAddress = remoteAddress;
@@ -101,7 +123,7 @@ final class LookupProtocol implements FrameParser.Handler {
 
   /** The connection is gone: the peer leaves every registration. */
   void closed() {
-    if (peer != null) {
+    if (peer != null && registered) {
       db.disconnect(peer);
     }
   }
@@ -149,7 +171,7 @@ final class LookupProtocol implements FrameParser.Handler {
 
   /** PING: answers OK; after IDENTIFY it is the heartbeat. */
   byte[] PING() {
-    if (peer != null) {
+    if (peer != null && registered) {
       db.ping(peer);
     }
     return OK;
@@ -174,8 +196,28 @@ final class LookupProtocol implements FrameParser.Handler {
     }
     peer = new PeerInfo(remoteAddress, id.hostname, id.broadcastAddress, id.tcpPort, id.httpPort, id.version,
         id.topologyZone, id.topologyRegion);
+    if (secret != null && !secretMatches(id.registrationSecret)) {
+      wire.unauthorized(id.registrationSecret == null ? "no registration_secret in IDENTIFY"
+          : "wrong registration_secret in IDENTIFY");
+      return refusedAnswer;
+    }
+    registered = true;
     db.identify(peer);
     return identifyAnswer;
+  }
+
+  /** Compares in time independent of where the first difference is, so the answer time tells nothing. */
+  private boolean secretMatches(String presented) {
+    return presented != null
+        && java.security.MessageDigest.isEqual(secret, presented.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** A REGISTER or UNREGISTER from a peer outside the registry: the non-fatal E_UNAUTHORIZED. */
+  private void requireRegistered(String verb) throws LookupProtocolException {
+    if (!registered) {
+      metrics.registrationRejected();
+      throw LookupProtocolException.nonFatal(Errors.E_UNAUTHORIZED, Errors.unauthorized(verb));
+    }
   }
 
   /**
@@ -185,6 +227,7 @@ final class LookupProtocol implements FrameParser.Handler {
    */
   byte[] REGISTER(String[] params) throws LookupProtocolException {
     String channel = topicChannel("REGISTER", params);
+    requireRegistered("REGISTER");
     int held = peer.registrations();
     if (held > maxRegistrations - 2 && held + db.newRegistrations(peer, params[1], channel) > maxRegistrations) {
       metrics.registrationRejected();
@@ -197,6 +240,7 @@ final class LookupProtocol implements FrameParser.Handler {
   /** UNREGISTER topic [channel]. */
   byte[] UNREGISTER(String[] params) throws LookupProtocolException {
     String channel = topicChannel("UNREGISTER", params);
+    requireRegistered("UNREGISTER");
     db.unregister(peer, params[1], channel);
     return OK;
   }
@@ -222,7 +266,7 @@ final class LookupProtocol implements FrameParser.Handler {
 
   /** The IDENTIFY body, decoded with encoding/json's rules: keys case-insensitive, unknown keys ignored, wrong types rejected. */
   record Identify(String broadcastAddress, String hostname, int tcpPort, int httpPort, String version,
-      String topologyZone, String topologyRegion) {
+      String topologyZone, String topologyRegion, String registrationSecret) {
 
     static Identify decode(byte[] body) throws LookupProtocolException {
       JsonNode root;
@@ -238,10 +282,11 @@ final class LookupProtocol implements FrameParser.Handler {
       String version = "";
       String zone = "";
       String region = "";
+      String secret = null;
       int tcp = 0;
       int http = 0;
       if (root == null || root.isMissingNode() || root.isNull()) {
-        return new Identify(broadcast, hostname, tcp, http, version, zone, region);
+        return new Identify(broadcast, hostname, tcp, http, version, zone, region, secret);
       }
       if (!root.isObject()) {
         throw decodeError();
@@ -256,12 +301,13 @@ final class LookupProtocol implements FrameParser.Handler {
           case "topology_zone" -> zone = string(v, zone);
           case "topology_region" -> region = string(v, region);
           case "remote_address" -> string(v, ""); // type-checked like Go, then ignored
+          case "registration_secret" -> secret = string(v, secret); // ours: Beacon brokers send it
           case "tcp_port" -> tcp = integer(v, tcp);
           case "http_port" -> http = integer(v, http);
           default -> { }
         }
       }
-      return new Identify(broadcast, hostname, tcp, http, version, zone, region);
+      return new Identify(broadcast, hostname, tcp, http, version, zone, region, secret);
     }
 
     private static String string(JsonNode v, String current) throws LookupProtocolException {

@@ -8,6 +8,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.ClientAuth;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
@@ -16,6 +17,9 @@ import io.vertx.core.net.NetClientOptions;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
 import io.vertx.core.net.NetSocket;
+import io.vertx.core.net.PemKeyCertOptions;
+import io.vertx.core.net.PemTrustOptions;
+import io.vertx.core.net.TCPSSLOptions;
 import io.vertx.core.net.SocketAddress;
 
 import java.io.IOException;
@@ -46,7 +50,7 @@ public final class Lookupd extends VerticleBase {
   private Log log;
   private NetServer tcpServer;
   private HttpServer httpServer;
-  private byte[] identifyAnswer;
+  private Answers answers;
   private final String hostname;
   /** True while start() runs its warm-up connection (kept out of /metrics). */
   private boolean warming;
@@ -113,7 +117,14 @@ public final class Lookupd extends VerticleBase {
         .setTcpNoDelay(true)
         .setReadIdleTimeout((int) options.clientTimeout().toMillis())
         .setIdleTimeoutUnit(TimeUnit.MILLISECONDS);
-    tcpServer = vertx.createNetServer(tcpOptions).connectHandler(this::connected);
+    if (options.tcpTls()) {
+      tls(tcpOptions);
+      tcpOptions.setClientAuth(options.tlsCa().isEmpty() ? ClientAuth.NONE : ClientAuth.REQUIRED);
+    }
+    tcpServer = vertx.createNetServer(tcpOptions).connectHandler(this::connected)
+        // Errors before a connection is handed over: with TLS, a failed handshake (at debug, so a
+        // scanner cannot flood the log; the client learns the reason from its own TLS stack).
+        .exceptionHandler(e -> log.debug("TCP: connection failed before the protocol: " + e.getMessage()));
     HttpServerOptions httpOptions = new HttpServerOptions()
         .setIdleTimeout((int) options.httpIdleTimeout().toMillis())
         .setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
@@ -121,15 +132,25 @@ public final class Lookupd extends VerticleBase {
         // Every request is handled on this verticle's event loop, never elsewhere: Vert.x can skip its thread checks.
         .setStrictThreadMode(true)
         .setHttp2ClearTextEnabled(false);
-    httpServer = vertx.createHttpServer(httpOptions).connectionHandler(this::httpConnected).requestHandler(http);
+    if (options.httpTls()) {
+      tls(httpOptions);
+      httpOptions.setClientAuth(options.tlsCa().isEmpty() ? ClientAuth.NONE : ClientAuth.REQUIRED);
+    }
+    httpServer = vertx.createHttpServer(httpOptions).connectionHandler(this::httpConnected).requestHandler(http)
+        .exceptionHandler(e -> log.debug("HTTP: connection failed before a request: " + e.getMessage()));
 
     return listen(tcpServer::listen, options.tcpAddress())
         .compose(s -> listen(httpServer::listen, options.httpAddress()))
-        .onSuccess(s -> identifyAnswer = identifyAnswer())
+        .onSuccess(s -> answers = answers())
         .compose(s -> warmUpConnection())
         .onSuccess(s -> {
-          log.info("TCP: listening on " + hostPort(options.tcpAddress().host(), tcpPort()));
-          log.info("HTTP: listening on " + hostPort(options.httpAddress().host(), httpPort()));
+          log.info("TCP" + (options.tcpTls() ? " (TLS)" : "") + ": listening on "
+              + hostPort(options.tcpAddress().host(), tcpPort()));
+          if (answers.secret() == null) {
+            log.info("TCP: no registration-secret: any peer that can connect may register");
+          }
+          log.info((options.httpTls() ? "HTTPS" : "HTTP") + ": listening on "
+              + hostPort(options.httpAddress().host(), httpPort()));
         });
   }
 
@@ -140,6 +161,9 @@ public final class Lookupd extends VerticleBase {
    * start, never takes more than 2 s, and is not counted in /metrics.
    */
   private Future<Void> warmUpConnection() {
+    if (options.tcpTls() && !options.tlsCa().isEmpty()) {
+      return Future.succeededFuture(); // it has no client certificate to show: the handshake would only fail
+    }
     warming = true;
     String host = options.tcpAddress().host();
     if (host.equals("0.0.0.0") || host.equals("::")) {
@@ -147,7 +171,9 @@ public final class Lookupd extends VerticleBase {
     }
     Promise<Void> done = Promise.promise();
     long timer = vertx.setTimer(2000, id -> done.tryComplete());
-    NetClient client = vertx.createNetClient(new NetClientOptions().setConnectTimeout(2000));
+    // With tcp-tls it talks TLS to itself and trusts whatever it is shown: nothing is sent but a PING.
+    NetClient client = vertx.createNetClient(new NetClientOptions().setConnectTimeout(2000)
+        .setSsl(options.tcpTls()).setTrustAll(options.tcpTls()).setHostnameVerificationAlgorithm(""));
     client.connect(tcpPort(), host).onComplete(ar -> {
       if (ar.failed()) {
         done.tryComplete();
@@ -198,14 +224,48 @@ public final class Lookupd extends VerticleBase {
     return httpServer.actualPort();
   }
 
-  /** nsqlookupd's IDENTIFY answer, with the broadcast overrides (ours) applied. Keys sorted, as Go marshals a map. */
-  private byte[] identifyAnswer() {
+  /** The PEM certificate and key (both listeners use the same) and the client CA when set. */
+  private void tls(TCPSSLOptions o) {
+    o.setSsl(true).setKeyCertOptions(new PemKeyCertOptions().setCertPath(options.tlsCert()).setKeyPath(options.tlsKey()));
+    if (!options.tlsCa().isEmpty()) {
+      o.setTrustOptions(new PemTrustOptions().addCertPath(options.tlsCa()));
+    }
+  }
+
+  /**
+   * The IDENTIFY answers and the registration secret, shared by every TCP connection.
+   *
+   * @param identify the answer to a peer that enters the registry
+   * @param secret the registration secret as UTF-8, or null when none is set
+   * @param refused the answer to a peer without the secret (null when none is set)
+   */
+  record Answers(byte[] identify, byte[] secret, byte[] refused) {
+  }
+
+  private Answers answers() {
+    String secret = options.registrationSecret();
+    if (secret.isEmpty()) {
+      return new Answers(identifyAnswer(null), null, null);
+    }
+    return new Answers(identifyAnswer("accepted"), secret.getBytes(StandardCharsets.UTF_8), identifyAnswer("refused"));
+  }
+
+  /**
+   * nsqlookupd's IDENTIFY answer, with the broadcast overrides (ours) applied. Keys sorted, as Go
+   * marshals a map. With a registration secret set it also says whether the peer's was accepted
+   * ({@code "registration_secret":"accepted"} or {@code "refused"}); nsqd ignores keys it does not know.
+   */
+  private byte[] identifyAnswer(String registration) {
     String broadcast = options.broadcastAddress().isEmpty() ? hostname : options.broadcastAddress();
     int tcp = options.broadcastTcpPort() != 0 ? options.broadcastTcpPort() : tcpPort();
     int httpPort = options.broadcastHttpPort() != 0 ? options.broadcastHttpPort() : httpPort();
     StringBuilder sb = new StringBuilder(128).append("{\"broadcast_address\":");
     Json.str(sb, broadcast).append(",\"hostname\":");
-    Json.str(sb, hostname).append(",\"http_port\":").append(httpPort).append(",\"tcp_port\":").append(tcp)
+    Json.str(sb, hostname).append(",\"http_port\":").append(httpPort);
+    if (registration != null) {
+      sb.append(",\"registration_secret\":\"").append(registration).append('"');
+    }
+    sb.append(",\"tcp_port\":").append(tcp)
         .append(",\"version\":\"").append(HttpApi.VERSION).append("\"}");
     return sb.toString().getBytes(StandardCharsets.UTF_8);
   }
@@ -215,14 +275,14 @@ public final class Lookupd extends VerticleBase {
   private void connected(NetSocket socket) {
     String remote = peerId(socket.remoteAddress());
     if (warming) {
-      new TcpConnection(socket, remote, db, identifyAnswer, options, new Metrics(), null);
+      new TcpConnection(socket, remote, db, answers, options, new Metrics(), null);
       return;
     }
     if (metrics.tcpConnections >= options.maxConnections()) {
       refuse(socket, remote);
       return;
     }
-    new TcpConnection(socket, remote, db, identifyAnswer, options, metrics, log);
+    new TcpConnection(socket, remote, db, answers, options, metrics, log);
   }
 
   private static final long REFUSAL_LOG_INTERVAL_NANOS = 10_000_000_000L;

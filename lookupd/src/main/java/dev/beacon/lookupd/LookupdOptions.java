@@ -34,7 +34,12 @@ public record LookupdOptions(
     String logLevel,
     String logPrefix,
     Duration eventLoopSpin,
-    Duration nativeTrimInterval) {
+    Duration nativeTrimInterval,
+    String tlsCert,
+    String tlsKey,
+    String tlsCa,
+    boolean tcpTls,
+    String registrationSecret) {
 
   /** Reads and validates the {@code lookupd} section; throws IllegalArgumentException or ConfigException. */
   public static LookupdOptions from(Config config) {
@@ -60,7 +65,21 @@ public record LookupdOptions(
         c.getString("log-level").toLowerCase(Locale.ROOT),
         c.getString("log-prefix"),
         notNegative(c, "event-loop-spin"),
-        notNegative(c, "native-trim-interval"));
+        notNegative(c, "native-trim-interval"),
+        readable(c, "tls-cert"),
+        readable(c, "tls-key"),
+        readable(c, "tls-ca"),
+        c.getBoolean("tcp-tls"),
+        c.getString("registration-secret"));
+    if (o.tlsCert.isEmpty() != o.tlsKey.isEmpty()) {
+      throw new IllegalArgumentException("tls-cert and tls-key must be set together");
+    }
+    if (!o.tlsCa.isEmpty() && o.tlsCert.isEmpty()) {
+      throw new IllegalArgumentException("tls-ca is set without tls-cert and tls-key");
+    }
+    if (o.tcpTls && o.tlsCert.isEmpty()) {
+      throw new IllegalArgumentException("tcp-tls needs tls-cert and tls-key");
+    }
     if (o.maxLookupWait.compareTo(o.httpIdleTimeout) >= 0) {
       throw new IllegalArgumentException("max-lookup-wait must be shorter than http-idle-timeout, or parked polls are cut off");
     }
@@ -76,6 +95,20 @@ public record LookupdOptions(
     Map<String, Object> prefixed = new java.util.HashMap<>();
     overrides.forEach((k, v) -> prefixed.put("lookupd." + k, v));
     return from(ConfigFactory.parseMap(prefixed).withFallback(ConfigFactory.defaultReference()).resolve());
+  }
+
+  /** True when the HTTP API is served over HTTPS. */
+  public boolean httpTls() {
+    return !tlsCert.isEmpty();
+  }
+
+  /** A file setting: "" (unset) or the path of a readable file. */
+  private static String readable(Config c, String key) {
+    String path = c.getString(key);
+    if (!path.isEmpty() && !java.nio.file.Files.isReadable(java.nio.file.Path.of(path))) {
+      throw new IllegalArgumentException(key + ": cannot read " + path);
+    }
+    return path;
   }
 
   private static int port(Config c, String key) {

@@ -21,6 +21,7 @@ final class TcpConnection implements LookupProtocol.Wire {
   private final String remote;
   private final LookupProtocol protocol;
   private final FrameParser parser;
+  private final Log log;
 
   /**
    * Takes over {@code socket}: sets its handlers and counts it open in {@code metrics} until it closes.
@@ -28,9 +29,10 @@ final class TcpConnection implements LookupProtocol.Wire {
    * @param remote the peer id (see {@link Lookupd#peerId})
    * @param log null for the daemon's own warm-up connection, which logs nothing
    */
-  TcpConnection(NetSocket socket, String remote, RegistrationDb db, byte[] identifyAnswer, LookupdOptions options,
+  TcpConnection(NetSocket socket, String remote, RegistrationDb db, Lookupd.Answers answers, LookupdOptions options,
       Metrics metrics, Log log) {
     this.socket = socket;
+    this.log = log;
     this.remote = remote;
     metrics.tcpConnections++;
     metrics.tcpConnectionsTotal++;
@@ -38,7 +40,8 @@ final class TcpConnection implements LookupProtocol.Wire {
       log.info("TCP: new client(" + remote + ")");
     }
     socket.setWriteQueueMaxSize(WRITE_QUEUE_MAX);
-    protocol = new LookupProtocol(db, identifyAnswer, remote, this, metrics, options.maxRegistrationsPerPeer());
+    protocol = new LookupProtocol(db, answers.identify(), answers.secret(), answers.refused(), remote, this, metrics,
+        options.maxRegistrationsPerPeer());
     parser = new FrameParser(protocol, options.maxLineSize(), options.maxIdentifySize());
     protocol.parser(parser);
     socket.handler(parser::feed);
@@ -75,6 +78,13 @@ final class TcpConnection implements LookupProtocol.Wire {
   @Override
   public void close() {
     socket.end();
+  }
+
+  @Override
+  public void unauthorized(String reason) {
+    if (log != null) {
+      log.warn("CLIENT(" + remote + "): " + reason + ": identified but not registered, its REGISTERs are refused");
+    }
   }
 
   String remote() {

@@ -195,4 +195,29 @@ class MainProcessIT {
       Files.deleteIfExists(cfg);
     }
   }
+
+  /** nsqlookupd-style flags for TLS and the registration secret on the packaged jar; a half TLS setting is refused. */
+  @Test
+  void tlsAndRegistrationSecretFlags() throws Exception {
+    dev.beacon.testkit.TestCerts certs = dev.beacon.testkit.TestCerts.get();
+    try (JarProcess p = start("-tcp-address=127.0.0.1:0", "-http-address=127.0.0.1:0", "-broadcast-address=127.0.0.1",
+        "-tls-cert=" + certs.serverCert, "-tls-key=" + certs.serverKey, "-tcp-tls", "-registration-secret", "s3cret")) {
+      p.awaitReady(READY, WAIT);
+      java.net.http.HttpResponse<String> ping = java.net.http.HttpClient.newBuilder()
+          .sslContext(dev.beacon.testkit.TestCerts.trusting(certs.ca)).build()
+          .send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("https://127.0.0.1:" + p.port(1) + "/ping")).build(),
+              java.net.http.HttpResponse.BodyHandlers.ofString());
+      assertEquals("OK", ping.body());
+      try (TestPeer peer = new TestPeer(dev.beacon.testkit.TestCerts.connect(dev.beacon.testkit.TestCerts.trusting(certs.ca), p.port(0)))) {
+        peer.send("  V1");
+        assertTrue(peer.identify().contains("\"registration_secret\":\"refused\""));
+        assertTrue(peer.command("REGISTER t").startsWith("E_UNAUTHORIZED "));
+      }
+      p.stop(WAIT);
+    }
+    try (JarProcess half = start("-tcp-address=127.0.0.1:0", "-http-address=127.0.0.1:0", "-tls-cert=" + certs.serverCert)) {
+      assertEquals(ExitCodes.BAD_SETTING, half.awaitExit(WAIT));
+      assertTrue(half.stderr().contains("tls-cert and tls-key must be set together"), half.stderr());
+    }
+  }
 }

@@ -26,7 +26,12 @@ public final class TestPeer implements AutoCloseable {
   private final OutputStream out;
 
   public TestPeer(int port) throws IOException {
-    socket = new Socket("127.0.0.1", port);
+    this(new Socket("127.0.0.1", port));
+  }
+
+  /** Over a socket the caller connected (a TLS socket, say); nothing is sent. */
+  public TestPeer(Socket connected) throws IOException {
+    socket = connected;
     socket.setSoTimeout(5000);
     in = new DataInputStream(socket.getInputStream());
     out = socket.getOutputStream();

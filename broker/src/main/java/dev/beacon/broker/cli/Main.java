@@ -58,6 +58,7 @@ public final class Main {
       System.exit(ExitCodes.START_FAILURE);
       return;
     }
+    reloadOnHangup(args, broker);
     NativeHeapTrim.start(options.nativeTrimInterval(), msg -> System.err.println("broker: " + msg));
     System.out.println("broker: ready, server_id " + broker.serverId() + ", clients on " + options.listen().host() + ":"
         + broker.clientPort() + ", monitoring on " + options.http().host() + ":" + broker.httpPort()
@@ -72,5 +73,42 @@ public final class Main {
         ShutdownLogging.resetAtLastExit();
       }
     }, "broker-shutdown"));
+  }
+
+  /**
+   * SIGHUP, as nats-server's reload: the command line and its --config file are read again and the
+   * users, token and permissions in {@code broker.auth} replace the running ones; other settings
+   * keep their start-up values. A configuration that does not read leaves everything as it was.
+   */
+  private static void reloadOnHangup(String[] args, Broker broker) {
+    try {
+      sun.misc.Signal.handle(new sun.misc.Signal("HUP"), sig -> {
+        // The JVM's signal thread has no context class loader, which the config library needs.
+        Thread.currentThread().setContextClassLoader(Main.class.getClassLoader());
+        reload(args, broker);
+      });
+    } catch (IllegalArgumentException e) {
+      System.err.println("broker: no SIGHUP reload on this platform: " + e.getMessage());
+    }
+  }
+
+  static void reload(String[] args, Broker broker) {
+    BrokerOptions next;
+    try {
+      CommandLine.Result result = new CommandLine("broker", "broker", version()).parse(args);
+      if (!(result instanceof CommandLine.Run run)) {
+        System.err.println("broker: reload failed: " + ((CommandLine.Exit) result).text().strip());
+        return;
+      }
+      next = BrokerOptions.from(run.config());
+    } catch (RuntimeException e) {
+      System.err.println("broker: reload failed, configuration unchanged: " + e.getMessage());
+      return;
+    }
+    broker.context().runOnContext(v -> {
+      broker.reloadAuth(next.auth());
+      System.err.println("broker: reloaded users and permissions (" + next.auth().users().size() + " users"
+          + (next.auth().token().isEmpty() ? "" : ", token") + ")");
+    });
   }
 }

@@ -25,19 +25,33 @@ final class LookupdCommands {
   }
 
   /** What this broker tells lookupd about itself; the IDENTIFY body. */
-  record Identity(String broadcastAddress, String hostname, int tcpPort, int httpPort, String version) {
+  record Identity(String broadcastAddress, String hostname, int tcpPort, int httpPort, String version, String secret) {
 
-    /** The IDENTIFY body, keys in nsqd's order (alphabetical: nsqd marshals a Go map). */
+    Identity(String broadcastAddress, String hostname, int tcpPort, int httpPort, String version) {
+      this(broadcastAddress, hostname, tcpPort, httpPort, version, "");
+    }
+
+    /**
+     * The IDENTIFY body, keys in nsqd's order (alphabetical: nsqd marshals a Go map), with
+     * registration_secret when one is set (lookupd-secret).
+     */
     Buffer identifyBody() {
-      return new JsonObject()
+      JsonObject o = new JsonObject()
           .put("broadcast_address", broadcastAddress)
           .put("hostname", hostname)
-          .put("http_port", httpPort)
-          .put("tcp_port", tcpPort)
+          .put("http_port", httpPort);
+      if (!secret.isEmpty()) {
+        o.put("registration_secret", secret);
+      }
+      return o.put("tcp_port", tcpPort)
           .put("version", version)
           .toBuffer();
     }
   }
+
+  /** Beacon lookupd's IDENTIFY answer field, when it has a registration secret: "accepted" or "refused". */
+  static final String REGISTRATION_SECRET = "registration_secret";
+  static final String ACCEPTED = "accepted";
 
   /** {@code IDENTIFY\n} + size + JSON body, preceded by the magic: the first bytes nsqd sends. */
   static Buffer hello(Identity identity) {

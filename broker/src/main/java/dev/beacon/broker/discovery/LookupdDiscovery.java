@@ -69,19 +69,28 @@ public final class LookupdDiscovery implements Discovery {
 
   private void begin(String broadcast, String hostname) {
     int dial = Math.toIntExact(options.lookupdDialTimeout().toMillis());
-    netClient = vertx.createNetClient(new NetClientOptions().setConnectTimeout(dial).setTcpNoDelay(true));
-    httpClient = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout(dial).setKeepAlive(true));
+    NetClientOptions net = new NetClientOptions().setConnectTimeout(dial).setTcpNoDelay(true);
+    HttpClientOptions http = new HttpClientOptions().setConnectTimeout(dial).setKeepAlive(true);
+    if (options.lookupdTls()) {
+      tls(net).setSsl(true).setHostnameVerificationAlgorithm("HTTPS");
+    }
+    if (options.anyTls()) {
+      // Each request says whether it is https (lookupd-tls, peer-http-tls); the host is always verified.
+      tls(http).setVerifyHost(true);
+    }
+    netClient = vertx.createNetClient(net);
+    httpClient = vertx.createHttpClient(http);
     // nsqd's tcp_port is where NSQ clients connect: the NSQ listener when there is one (NATS clients
     // and peers find the client and route ports in /varz either way).
     int tcpPort = host.nsqPort() > 0 ? host.nsqPort() : host.clientPort();
     LookupdCommands.Identity identity = new LookupdCommands.Identity(broadcast, hostname, tcpPort,
-        host.httpPort(), CommandLine.versionOf(LookupdDiscovery.class, "0.1.0"));
+        host.httpPort(), CommandLine.versionOf(LookupdDiscovery.class, "0.1.0"), options.lookupdSecret());
     discovery = new PeerDiscovery(vertx, httpClient, options,
         new PeerDiscovery.Node(broadcast, tcpPort, host.httpPort()), host.serverId(),
         this::lookupdHttpAddresses, host::setRoutePeers);
     for (HostPort address : options.lookupdTcpAddresses()) {
       registrars.add(new LookupdRegistrar(vertx, netClient, address, identity, interest, options,
-          http -> discovery.pollAll()));
+          lookupdHttp -> discovery.pollAll()));
     }
     host.addInterestListener(this::onInterest);
     host.addNsqListener(this::onNsq);
@@ -117,7 +126,19 @@ public final class LookupdDiscovery implements Discovery {
   }
 
   private Collection<HostPort> lookupdHttpAddresses() {
-    return registrars.stream().map(LookupdRegistrar::httpAddress).filter(Objects::nonNull).toList();
+    return registrars.stream().map(LookupdRegistrar::discoveryAddress).filter(Objects::nonNull).toList();
+  }
+
+  /** discovery-tls-ca (trust) and discovery-tls-cert/key (client certificate), PEM, when set. */
+  private <T extends io.vertx.core.net.ClientOptionsBase> T tls(T o) {
+    if (!options.discoveryTlsCa().isEmpty()) {
+      o.setTrustOptions(new io.vertx.core.net.PemTrustOptions().addCertPath(options.discoveryTlsCa()));
+    }
+    if (!options.discoveryTlsCert().isEmpty()) {
+      o.setKeyCertOptions(new io.vertx.core.net.PemKeyCertOptions().setCertPath(options.discoveryTlsCert())
+          .setKeyPath(options.discoveryTlsKey()));
+    }
+    return o;
   }
 
   @Override

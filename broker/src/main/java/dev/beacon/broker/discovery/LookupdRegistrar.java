@@ -67,6 +67,9 @@ final class LookupdRegistrar {
   private long responseTimer = -1;
   private long pingTimer = -1;
   private HostPort httpAddress;
+  /** False when a secret is set but this lookupd checks none: registered with, never polled for peers. */
+  private boolean discoverable = true;
+  private boolean warnedUnchecked;
   private int registrations;
   /** REGISTERs the lookupd refused with E_TOO_MANY_REGISTRATIONS on the current connection. */
   private int refused;
@@ -90,6 +93,19 @@ final class LookupdRegistrar {
   /** The lookupd's HTTP address (dialled host + {@code http_port} of its IDENTIFY answer), or null before the first IDENTIFY. */
   HostPort httpAddress() {
     return httpAddress;
+  }
+
+  /**
+   * The HTTP address to poll for peers, or null: before the first IDENTIFY, and always for a lookupd
+   * that does not check the lookupd-secret this broker has (its /nodes lists anyone who registered).
+   */
+  HostPort discoveryAddress() {
+    return discoverable ? httpAddress : null;
+  }
+
+  /** Connection attempts that failed since the last IDENTIFY answered (for tests). */
+  int failedAttempts() {
+    return failedAttempts;
   }
 
   boolean isReady() {
@@ -232,9 +248,11 @@ final class LookupdRegistrar {
 
   private void identified(Buffer data) {
     int httpPort;
+    Object registration;
     try {
       JsonObject info = new JsonObject(data);
       httpPort = info.getInteger("http_port", 0);
+      registration = info.getValue(LookupdCommands.REGISTRATION_SECRET);
     } catch (DecodeException | ClassCastException e) {
       lost("IDENTIFY answer is not lookupd JSON");
       return;
@@ -242,6 +260,22 @@ final class LookupdRegistrar {
     if (httpPort <= 0 || httpPort > 65535) {
       lost("IDENTIFY answer has no http_port");
       return;
+    }
+    if (!identity.secret().isEmpty()) {
+      if (registration == null) {
+        // Registering does no harm, but its node list may hold anyone: never used for discovery.
+        discoverable = false;
+        if (!warnedUnchecked) {
+          warnedUnchecked = true;
+          LOG.error(logPrefix + "this lookupd checks no registration secret (lookupd-secret is set):"
+              + " registered with, but not used to find peers");
+        }
+      } else if (!LookupdCommands.ACCEPTED.equals(registration)) {
+        lost("lookupd refused our lookupd-secret (IDENTIFY answer registration_secret: " + registration + ")");
+        return;
+      } else {
+        discoverable = true;
+      }
     }
     LOG.info(logPrefix + "IDENTIFY ok, registering " + interest.topicCount() + " topics");
     state = State.READY;

@@ -142,7 +142,7 @@ final class PeerDiscovery {
     String uri = asked == null ? "/nodes" : "/nodes?wait=" + wait + "ms&version=" + asked;
     long idle = options.lookupdResponseTimeout().toMillis() + (asked == null ? 0 : wait);
     long sent = System.nanoTime();
-    getJson(lookupd.host(), lookupd.port(), uri, idle).onComplete(ar -> {
+    getJson(lookupd.host(), lookupd.port(), uri, idle, options.lookupdTls()).onComplete(ar -> {
       listing.polling = false;
       if (stopped) {
         return;
@@ -227,7 +227,8 @@ final class PeerDiscovery {
       return;
     }
     fetching.add(node);
-    getJson(node.broadcastAddress(), node.httpPort(), "/varz", options.lookupdResponseTimeout().toMillis())
+    getJson(node.broadcastAddress(), node.httpPort(), "/varz", options.lookupdResponseTimeout().toMillis(),
+        options.peerHttpTls())
         .map(Answer::body).onComplete(ar -> {
       fetching.remove(node);
       if (stopped) {
@@ -308,8 +309,8 @@ final class PeerDiscovery {
   }
 
   /** GET with a bounded body; fails on a non-200 status, a body over the limit, or bad JSON. */
-  private Future<Answer> getJson(String host, int port, String uri, long idleTimeoutMillis) {
-    RequestOptions request = new RequestOptions()
+  private Future<Answer> getJson(String host, int port, String uri, long idleTimeoutMillis, boolean https) {
+    RequestOptions request = new RequestOptions().setSsl(https)
         .setMethod(HttpMethod.GET).setHost(host).setPort(port).setURI(uri)
         .putHeader(HttpHeaders.ACCEPT, ACCEPT_V1)
         .setConnectTimeout(options.lookupdDialTimeout().toMillis())

@@ -40,7 +40,11 @@ class PeerDiscoveryTest {
     final HttpServer server;
 
     FakeHttp() throws Exception {
-      server = vertx.createHttpServer().requestHandler(req -> {
+      this(new io.vertx.core.http.HttpServerOptions());
+    }
+
+    FakeHttp(io.vertx.core.http.HttpServerOptions options) throws Exception {
+      server = vertx.createHttpServer(options).requestHandler(req -> {
         String body = bodies.get(req.path());
         if (body == null) {
           req.response().setStatusCode(404).end("404 page not found");
@@ -135,12 +139,17 @@ class PeerDiscoveryTest {
   }
 
   private void start(int selfHttpPort, String extraConfig, List<HostPort> lookupds) {
+    start(selfHttpPort, extraConfig, lookupds, new io.vertx.core.http.HttpClientOptions());
+  }
+
+  private void start(int selfHttpPort, String extraConfig, List<HostPort> lookupds,
+      io.vertx.core.http.HttpClientOptions client) {
     DiscoveryOptions options = DiscoveryOptions.from(ConfigFactory.parseString(
             "broker.discovery-poll-interval = 50ms\n" + extraConfig)
         .withFallback(ConfigFactory.defaultReference()).resolve());
     PeerDiscovery.Node self = new PeerDiscovery.Node("127.0.0.1", 4222, selfHttpPort);
     context.runOnContext(v -> {
-      discovery = new PeerDiscovery(vertx, vertx.createHttpClient(), options, self, "SELF",
+      discovery = new PeerDiscovery(vertx, vertx.createHttpClient(client), options, self, "SELF",
           () -> lookupds, published::add);
       discovery.start();
     });
@@ -174,6 +183,31 @@ class PeerDiscoveryTest {
     assertTrue(tookMs < 3_000, "C known after " + tookMs + " ms; the poll interval is 30 s");
     assertEquals("/nodes", lookupd.uris.get(0), "the first request is a plain nsqlookupd /nodes");
     assertTrue(lookupd.uris.get(1).matches("/nodes\\?wait=\\d+ms&version=2"), lookupd.uris.toString());
+  }
+
+  /** peer-http-tls: /varz over HTTPS, the peer's certificate checked against discovery-tls-ca and its broadcast address. */
+  @Test
+  void peerHttpTlsFetchesVarzOverHttpsFromPeersWithACertificateFromTheCa() throws Exception {
+    dev.beacon.testkit.TestCerts certs = dev.beacon.testkit.TestCerts.get();
+    FakeHttp lookupd = new FakeHttp();
+    FakeHttp good = new FakeHttp(new io.vertx.core.http.HttpServerOptions().setSsl(true).setKeyCertOptions(
+        new io.vertx.core.net.PemKeyCertOptions().setCertPath(certs.serverCert.toString()).setKeyPath(certs.serverKey.toString())));
+    good.bodies.put("/varz", varz("B", 6001));
+    FakeHttp stranger = new FakeHttp(new io.vertx.core.http.HttpServerOptions().setSsl(true).setKeyCertOptions(
+        new io.vertx.core.net.PemKeyCertOptions().setCertPath(certs.otherCert.toString()).setKeyPath(certs.otherKey.toString())));
+    stranger.bodies.put("/varz", varz("X", 6009));
+    FakeHttp plain = new FakeHttp();
+    plain.bodies.put("/varz", varz("P", 6008));
+    lookupd.bodies.put("/nodes", nodes(node("127.0.0.1", 4223, good.port()), node("127.0.0.1", 4224, stranger.port()),
+        node("127.0.0.1", 4225, plain.port())));
+    start(1, "broker.peer-http-tls = true\nbroker.discovery-tls-ca = \"" + certs.ca + "\"\n", List.of(lookupd.address()),
+        new io.vertx.core.http.HttpClientOptions().setVerifyHost(true)
+            .setTrustOptions(new io.vertx.core.net.PemTrustOptions().addCertPath(certs.ca.toString())));
+    await("peer B over https", () -> last().equals(Set.of(new HostPort("127.0.0.1", 6001))));
+    // The stranger (another CA) and the plain-HTTP node are asked again each poll and never added.
+    // Deliberately waits for nothing to happen: a bounded pause of several poll periods (50 ms).
+    Thread.sleep(200);
+    assertEquals(Set.of(new HostPort("127.0.0.1", 6001)), last(), "published " + published);
   }
 
   @Test

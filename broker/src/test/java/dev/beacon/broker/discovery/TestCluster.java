@@ -42,7 +42,14 @@ final class TestCluster implements AutoCloseable {
   private final List<Connection> clients = new ArrayList<>();
 
   Lookupd startLookupd(String name, String tcp, String httpAddress) throws Exception {
-    LookupdFixture l = new LookupdFixture(vertx, Map.of("tcp-address", tcp, "http-address", httpAddress));
+    return startLookupd(name, tcp, httpAddress, Map.of());
+  }
+
+  /** With more lookupd settings (registration-secret, tls-cert, ...). */
+  Lookupd startLookupd(String name, String tcp, String httpAddress, Map<String, ?> more) throws Exception {
+    Map<String, Object> o = new java.util.HashMap<>(Map.of("tcp-address", tcp, "http-address", httpAddress));
+    o.putAll(more);
+    LookupdFixture l = new LookupdFixture(vertx, o);
     lookupds.put(name, l);
     return l.lookupd();
   }
@@ -57,9 +64,14 @@ final class TestCluster implements AutoCloseable {
 
   /** Starts a broker registered with the given lookupd TCP addresses. */
   Broker startBroker(String name, String... lookupdTcpAddresses) throws Exception {
+    return startBrokerWith(name, "", lookupdTcpAddresses);
+  }
+
+  /** With more broker settings (HOCON lines). */
+  Broker startBrokerWith(String name, String more, String... lookupdTcpAddresses) throws Exception {
     String list = java.util.Arrays.stream(lookupdTcpAddresses).map(a -> "\"" + a + "\"").collect(Collectors.joining(","));
     Broker b = new Broker(RunningBroker.options("broker.name = \"" + name + "\"\n"
-        + "broker.lookupd-tcp-address = [" + list + "]\n" + BROKER_CONFIG), (host, options) -> {
+        + "broker.lookupd-tcp-address = [" + list + "]\n" + BROKER_CONFIG + more), (host, options) -> {
           LookupdDiscovery d = new LookupdDiscovery(host, options);
           discoveries.put(name, d);
           return d;
@@ -105,6 +117,12 @@ final class TestCluster implements AutoCloseable {
   Set<dev.beacon.common.HostPort> routePeers(String broker) throws Exception {
     PeerDiscovery d = discovery(broker);
     return d == null ? Set.of() : d.peers();
+  }
+
+  /** The broker's lookupd registrars (one per lookupd-tcp-address). */
+  List<LookupdRegistrar> registrars(String broker) {
+    LookupdDiscovery d = discoveries.get(broker);
+    return d == null ? List.of() : d.registrars();
   }
 
   PeerDiscovery discovery(String broker) throws Exception {
