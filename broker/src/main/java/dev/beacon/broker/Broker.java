@@ -245,7 +245,7 @@ public final class Broker extends VerticleBase {
       return Future.succeededFuture();
     }
     nsqListener = new NsqListener(vertx, nsq, hp, (int) Math.min(Integer.MAX_VALUE, options.maxPending()),
-        options.maxConnections(), this::batch);
+        options.maxConnections(), this::batch, this::nsqPending);
     return nsqListener.listen().map(port -> {
       nsqPort = port;
       log("nsq listener (nsqd V2 protocol) on " + hp.host() + ":" + port);
@@ -579,6 +579,26 @@ public final class Broker extends VerticleBase {
     c.counted = pending;
   }
 
+  /**
+   * An NSQ socket's unsent bytes changed by {@code delta}: they are part of the pending total. NSQ
+   * sockets are flushed in tasks of their own, so the budget is enforced here too, as at the end of
+   * a flush round.
+   */
+  private void nsqPending(long delta) {
+    pendingTotal += delta;
+    if (delta > 0 && readDepth == 0 && pendingTotal > options.maxPendingTotal() && !enforcing) {
+      enforcing = true;
+      try {
+        enforcePendingTotal();
+      } finally {
+        enforcing = false;
+      }
+    }
+    if (pendingTotal > pendingTotalPeak) {
+      pendingTotalPeak = pendingTotal;
+    }
+  }
+
   /** The highest {@link #pendingTotal()} seen at the end of a flush round. */
   long pendingTotalPeak() {
     return pendingTotalPeak;
@@ -592,7 +612,8 @@ public final class Broker extends VerticleBase {
   /**
    * The pending total passed max-pending-total: recount every connection from its socket (backlogs
    * shrink as peers read, without a flush to notice), then, while still over, cut the clients with
-   * the most pending bytes first. Routes are never cut here (each stays bounded by max-pending).
+   * the most pending bytes first, NATS and NSQ alike (an NSQ socket's count is kept current by its
+   * writes' completions). Routes are never cut here (each stays bounded by max-pending).
    */
   private void enforcePendingTotal() {
     List<ClientConnection> cs = new ArrayList<>(clients.size());
@@ -602,6 +623,7 @@ public final class Broker extends VerticleBase {
         cs.add(c);
       }
     }
+    List<NsqListener.Pending> nsqs = nsqListener == null ? List.of() : nsqListener.pending();
     for (RouteConnection r : routes.everything()) {
       if (!r.closed) {
         countPending(r, r.out.refreshBacklog(r.wire));
@@ -612,17 +634,33 @@ public final class Broker extends VerticleBase {
       return;
     }
     cs.sort((a, b) -> Long.compare(b.counted, a.counted));
-    for (int i = 0; i < cs.size() && pendingTotal > budget; i++) {
-      ClientConnection c = cs.get(i);
-      if (c.closed) {
+    List<NsqListener.Pending> ns = new ArrayList<>(nsqs);
+    ns.sort((a, b) -> Long.compare(b.bytes(), a.bytes()));
+    int i = 0;
+    int k = 0;
+    while (pendingTotal > budget) {
+      ClientConnection c = i < cs.size() ? cs.get(i) : null;
+      NsqListener.Pending n = k < ns.size() ? ns.get(k) : null;
+      if (c != null && c.closed) {
+        i++;
         continue;
       }
-      if (c.counted == 0) {
+      long cb = c == null ? 0 : c.counted;
+      long nb = n == null ? 0 : n.bytes();
+      if (cb == 0 && nb == 0) {
         break;
       }
       stats.pendingTotalCuts++;
-      log(c + " pending total " + pendingTotal + " bytes past max-pending-total " + budget + "; cutting the largest");
-      c.slowConsumer();
+      if (cb >= nb) {
+        i++;
+        log(c + " pending total " + pendingTotal + " bytes past max-pending-total " + budget + "; cutting the largest");
+        c.slowConsumer();
+      } else {
+        k++;
+        stats.slowConsumers++;
+        log(n + " pending total " + pendingTotal + " bytes past max-pending-total " + budget + "; cutting the largest");
+        n.cut();
+      }
     }
   }
 
