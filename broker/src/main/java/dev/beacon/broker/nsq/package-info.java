@@ -9,5 +9,11 @@
  * and nsqd's HTTP API ({@link dev.beacon.broker.nsq.NsqHttp}). Everything but the listener and the
  * HTTP routes is free of Vert.x and runs on the broker's context. The core creates it; it does not
  * depend on the core.
+ *
+ * <p>Memory is bounded by construction: topics and channels by count (nsq-max-topics,
+ * nsq-max-channels-per-topic), every message held by one byte budget ({@link dev.beacon.broker.nsq.NsqMemory},
+ * nsq-max-memory), each socket's unsent bytes by max-pending and their sum by the broker's
+ * max-pending-total ({@link dev.beacon.broker.nsq.NsqSocketOut}), split bodies by the bytes that
+ * arrived ({@link dev.beacon.broker.nsq.V2Parser}).
  */
 package dev.beacon.broker.nsq;
