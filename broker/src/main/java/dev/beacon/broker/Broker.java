@@ -31,6 +31,7 @@ import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
+import java.util.function.BooleanSupplier;
 
 /**
  * A NATS-core-protocol broker: client listener, monitoring HTTP listener and route (cluster)
@@ -246,7 +247,7 @@ public final class Broker extends VerticleBase {
       return Future.succeededFuture();
     }
     nsqListener = new NsqListener(vertx, nsq, hp, (int) Math.min(Integer.MAX_VALUE, options.maxPending()),
-        options.maxConnections(), this::batch);
+        options.maxConnections(), this::batch, this::nsqPending);
     return nsqListener.listen().map(port -> {
       nsqPort = port;
       log("nsq listener (nsqd V2 protocol) on " + hp.host() + ":" + port);
@@ -316,9 +317,9 @@ public final class Broker extends VerticleBase {
   }
 
   /**
-   * Lame duck mode (as nats-server's): refuse new clients, leave lookupd, tell routes and clients
-   * (INFO "ldm":true; clients get connect_urls without this server), wait the grace period, then
-   * close the clients spread over the rest of lame-duck-duration. Completes when all are closed.
+   * Lame duck mode (as nats-server's): refuse new clients (NATS and NSQ), leave lookupd, tell routes
+   * and clients (INFO "ldm":true; clients get connect_urls without this server), wait the grace
+   * period, then close the clients, NSQ connections too, spread over the rest of lame-duck-duration. Completes when all are closed.
    * Idempotent. Started by {@link #stop}, or earlier by a {@link ClientListener} being stopped:
    * Vert.x undeploys those child deployments before this verticle's stop runs.
    */
@@ -331,21 +332,40 @@ public final class Broker extends VerticleBase {
     log("entering lame duck mode for " + options.lameDuckDuration() + " (grace " + options.lameDuckGracePeriod() + ")");
     // Not awaited: it completes only when the clients it accepted are closed.
     clientListenerClosed = closeClientListener();
+    if (nsqListener != null) {
+      nsqListener.stopAccepting(lameDuckDrain().toMillis());
+    }
     Future<Void> left = stopCluster();
     routes.enterLameDuck();
     long grace = options.lameDuckGracePeriod().toMillis();
     long spread = options.lameDuckDuration().toMillis() - grace;
     Promise<Void> done = Promise.promise();
-    vertx.setTimer(Math.max(1, grace), t -> closeClientsSpread(new ArrayList<>(clients.values()), 0, spread, done));
+    vertx.setTimer(Math.max(1, grace), t -> closeClientsSpread(closers(), 0, spread, done));
     lameDuckDone = left.transform(ar -> done.future());
     return lameDuckDone;
+  }
+
+  /** One closer per open client, NATS and NSQ; each returns false if its client was closed already. */
+  private List<BooleanSupplier> closers() {
+    List<BooleanSupplier> all = new ArrayList<>(clients.size());
+    for (ClientConnection c : clients.values()) {
+      all.add(() -> {
+        if (c.closed) {
+          return false;
+        }
+        c.close("Server Shutdown");
+        return true;
+      });
+    }
+    all.addAll(nsq.connectionClosers());
+    return all;
   }
 
   /**
    * Closes {@code all[from..]} in batches: one batch per interval of at most spread/batches and at
    * most 1 s (random, at least half of it, as nats-server), so the last batch goes before spread ends.
    */
-  private void closeClientsSpread(List<ClientConnection> all, int from, long spreadMs, Promise<Void> done) {
+  private void closeClientsSpread(List<BooleanSupplier> all, int from, long spreadMs, Promise<Void> done) {
     int n = all.size();
     long intervalMs = n == 0 ? 0 : Math.min(1000, Math.max(1, spreadMs) / n);
     int batch = 1;
@@ -356,13 +376,11 @@ public final class Broker extends VerticleBase {
     closeBatch(all, from, batch, intervalMs, done);
   }
 
-  private void closeBatch(List<ClientConnection> all, int from, int batch, long intervalMs, Promise<Void> done) {
+  private void closeBatch(List<BooleanSupplier> all, int from, int batch, long intervalMs, Promise<Void> done) {
     int i = from;
     int closedNow = 0;
     while (i < all.size() && closedNow < batch) {
-      ClientConnection c = all.get(i++);
-      if (!c.closed) {
-        c.close("Server Shutdown");
+      if (all.get(i++).getAsBoolean()) {
         closedNow++;
       }
     }
@@ -563,6 +581,26 @@ public final class Broker extends VerticleBase {
     c.counted = pending;
   }
 
+  /**
+   * An NSQ socket's unsent bytes changed by {@code delta}: they are part of the pending total. NSQ
+   * sockets are flushed in tasks of their own, so the budget is enforced here too, as at the end of
+   * a flush round.
+   */
+  private void nsqPending(long delta) {
+    pendingTotal += delta;
+    if (delta > 0 && readDepth == 0 && pendingTotal > options.maxPendingTotal() && !enforcing) {
+      enforcing = true;
+      try {
+        enforcePendingTotal();
+      } finally {
+        enforcing = false;
+      }
+    }
+    if (pendingTotal > pendingTotalPeak) {
+      pendingTotalPeak = pendingTotal;
+    }
+  }
+
   /** The highest {@link #pendingTotal()} seen at the end of a flush round. */
   long pendingTotalPeak() {
     return pendingTotalPeak;
@@ -576,7 +614,8 @@ public final class Broker extends VerticleBase {
   /**
    * The pending total passed max-pending-total: recount every connection from its socket (backlogs
    * shrink as peers read, without a flush to notice), then, while still over, cut the clients with
-   * the most pending bytes first. Routes are never cut here (each stays bounded by max-pending).
+   * the most pending bytes first, NATS and NSQ alike (an NSQ socket's count is kept current by its
+   * writes' completions). Routes are never cut here (each stays bounded by max-pending).
    */
   private void enforcePendingTotal() {
     List<ClientConnection> cs = new ArrayList<>(clients.size());
@@ -586,6 +625,7 @@ public final class Broker extends VerticleBase {
         cs.add(c);
       }
     }
+    List<NsqListener.Pending> nsqs = nsqListener == null ? List.of() : nsqListener.pending();
     for (RouteConnection r : routes.everything()) {
       if (!r.closed) {
         countPending(r, r.out.refreshBacklog(r.wire));
@@ -596,17 +636,33 @@ public final class Broker extends VerticleBase {
       return;
     }
     cs.sort((a, b) -> Long.compare(b.counted, a.counted));
-    for (int i = 0; i < cs.size() && pendingTotal > budget; i++) {
-      ClientConnection c = cs.get(i);
-      if (c.closed) {
+    List<NsqListener.Pending> ns = new ArrayList<>(nsqs);
+    ns.sort((a, b) -> Long.compare(b.bytes(), a.bytes()));
+    int i = 0;
+    int k = 0;
+    while (pendingTotal > budget) {
+      ClientConnection c = i < cs.size() ? cs.get(i) : null;
+      NsqListener.Pending n = k < ns.size() ? ns.get(k) : null;
+      if (c != null && c.closed) {
+        i++;
         continue;
       }
-      if (c.counted == 0) {
+      long cb = c == null ? 0 : c.counted;
+      long nb = n == null ? 0 : n.bytes();
+      if (cb == 0 && nb == 0) {
         break;
       }
       stats.pendingTotalCuts++;
-      log(c + " pending total " + pendingTotal + " bytes past max-pending-total " + budget + "; cutting the largest");
-      c.slowConsumer();
+      if (cb >= nb) {
+        i++;
+        log(c + " pending total " + pendingTotal + " bytes past max-pending-total " + budget + "; cutting the largest");
+        c.slowConsumer();
+      } else {
+        k++;
+        stats.slowConsumers++;
+        log(n + " pending total " + pendingTotal + " bytes past max-pending-total " + budget + "; cutting the largest");
+        n.cut();
+      }
     }
   }
 

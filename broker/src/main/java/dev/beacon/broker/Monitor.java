@@ -113,6 +113,17 @@ final class Monitor {
     p.counter("beacon_pending_total_cuts", "Clients cut because the unsent bytes of all connections passed max-pending-total.")
         .sampleSuffixed("_total", st.pendingTotalCuts);
     p.counter("beacon_stale_connections", "Connections closed as stale.").sampleSuffixed("_total", st.staleConnections);
+    Map<String, Object> nsq = broker.nsq.limitStats();
+    p.gauge("beacon_nsq_memory_bytes", "Bytes of NSQ messages held (backlogs, in flight, deferred).", (Long) nsq.get("nsq_memory_bytes"));
+    p.gauge("beacon_nsq_memory_peak_bytes", "Highest beacon_nsq_memory_bytes since start.", (Long) nsq.get("nsq_memory_peak_bytes"));
+    p.gauge("beacon_nsq_max_memory_bytes", "nsq-max-memory.", (Long) nsq.get("nsq_max_memory"));
+    p.counter("beacon_nsq_memory_dropped", "NSQ messages dropped or DPUBs refused past nsq-max-memory.")
+        .sampleSuffixed("_total", (Long) nsq.get("nsq_memory_dropped_count"));
+    p.gauge("beacon_nsq_topics", "NSQ topics.", (Integer) nsq.get("nsq_topic_count"));
+    p.counter("beacon_nsq_topics_refused", "NSQ topics not created past nsq-max-topics.")
+        .sampleSuffixed("_total", (Long) nsq.get("nsq_topics_refused_count"));
+    p.counter("beacon_nsq_channels_refused", "NSQ channels not created past nsq-max-channels-per-topic.")
+        .sampleSuffixed("_total", (Long) nsq.get("nsq_channels_refused_count"));
     Runtime rt = Runtime.getRuntime();
     p.gauge("beacon_heap_used_bytes", "JVM heap in use.", rt.totalMemory() - rt.freeMemory());
     ctx.response().putHeader("Content-Type", PrometheusText.CONTENT_TYPE).end(p.out().toString());

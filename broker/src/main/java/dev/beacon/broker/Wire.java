@@ -327,11 +327,16 @@ final class Wire implements OutBuffer.Sink {
     ctx.writeAndFlush(ctx.alloc().buffer(0)).addListener(ChannelFutureListener.CLOSE);
   }
 
-  /** Closes now, dropping anything unsent. */
+  /**
+   * Closes now, dropping anything unsent. The close starts at Vert.x's own handler context and goes
+   * to the transport: NetSocket.close() (and a close from the pipeline's tail, which Vert.x's handler
+   * sees) waits until every queued byte is written, so a slow consumer that never reads would keep its
+   * socket, and the bytes queued for it, after being cut (SlowConsumerCloseTest).
+   */
   void closeNow() {
     closing = true;
     releaseHeld();
-    socket.close();
+    ctx.close();
   }
 
   boolean isClosing() {

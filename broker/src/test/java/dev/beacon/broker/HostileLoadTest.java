@@ -27,14 +27,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class HostileLoadTest {
 
   /** A new client connects, subscribes, publishes and gets its message. */
-  private static void newClientIsServed(RunningBroker b) throws Exception {
+  static void newClientIsServed(RunningBroker b) throws Exception {
     try (RawConn c = RawConn.connect(b.port())) {
       c.send("SUB fresh 1\r\nPUB fresh 2\r\nhi\r\nPING\r\n");
       c.expect("MSG fresh 1 2\r\nhi\r\nPONG\r\n");
     }
   }
 
-  private static void varzAnswers(RunningBroker b) throws Exception {
+  static void varzAnswers(RunningBroker b) throws Exception {
     String varz = BackpressureTest.http(b, "/varz");
     assertTrue(varz.contains("\"server_id\""), varz);
   }

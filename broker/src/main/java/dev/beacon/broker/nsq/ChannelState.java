@@ -18,7 +18,10 @@ import java.util.function.IntSupplier;
  * disk; there is no disk here, so a new message arriving at a full channel is dropped and counted
  * in {@link #droppedCount} (what nsqd does for #ephemeral channels). Messages already accepted are
  * never dropped: a REQ, a timeout or a consumer's disconnect puts them back even when the backlog is
- * full (they only move out of flight, which RDY credit bounds).
+ * full (they only move out of flight, which RDY credit bounds). Every message is also charged to
+ * the broker's {@link NsqMemory} budget from the moment it is accepted until it leaves for good
+ * (FIN, sampled out, emptied, channel deleted); a new message that does not fit in it is dropped and
+ * counted the same way.
  *
  * <p>Pure: no I/O, no clock; times are monotonic nanoseconds passed in. One owner thread.
  */
@@ -41,6 +44,7 @@ final class ChannelState {
   private final int memQueueSize;
   private final long maxMsgTimeoutNanos;
   private final IntSupplier percent;
+  private final NsqMemory memory;
 
   private final ArrayDeque<NsqMessage> backlog = new ArrayDeque<>();
   private final HashMap<Long, NsqMessage> inFlight = new HashMap<>();
@@ -60,12 +64,18 @@ final class ChannelState {
   /**
    * @param percent 0-99 at random, for sample_rate (nsqd: rand.Int31n(100))
    */
-  ChannelState(String topic, String name, int memQueueSize, long maxMsgTimeoutNanos, IntSupplier percent) {
+  ChannelState(String topic, String name, int memQueueSize, long maxMsgTimeoutNanos, IntSupplier percent, NsqMemory memory) {
     this.topic = topic;
     this.name = name;
     this.memQueueSize = memQueueSize;
     this.maxMsgTimeoutNanos = maxMsgTimeoutNanos;
     this.percent = percent;
+    this.memory = memory;
+  }
+
+  /** With a budget of its own that never runs out (tests). */
+  ChannelState(String topic, String name, int memQueueSize, long maxMsgTimeoutNanos, IntSupplier percent) {
+    this(topic, name, memQueueSize, maxMsgTimeoutNanos, percent, new NsqMemory(Long.MAX_VALUE));
   }
 
   void addConsumer(ConsumerState c) {
@@ -101,15 +111,31 @@ final class ChannelState {
     return consumers;
   }
 
-  /** A new message for this channel; false if the channel was full and it was dropped. */
+  /** A new message for this channel; false if the channel or the memory budget was full and it was dropped. */
   boolean put(NsqMessage m) {
-    messageCount++;
-    if (backlog.size() + deferred.size() >= memQueueSize) {
-      droppedCount++;
+    if (!admit(m.body.length)) {
       return false;
     }
     backlog.addLast(m);
     return true;
+  }
+
+  /**
+   * First half of {@link #put}, before the body is copied: counts the message and charges it, or
+   * drops it (false). After true, {@link #enqueue} must follow.
+   */
+  boolean admit(int bodyLength) {
+    messageCount++;
+    if (backlog.size() + deferred.size() >= memQueueSize || !memory.reserve(bodyLength)) {
+      droppedCount++;
+      return false;
+    }
+    return true;
+  }
+
+  /** Second half of {@link #put}: the admitted message joins the backlog. */
+  void enqueue(NsqMessage m) {
+    backlog.addLast(m);
   }
 
   /** Sends backlog messages to consumers with RDY credit, round robin; returns how many were sent. */
@@ -126,6 +152,7 @@ final class ChannelState {
       NsqMessage m = backlog.pollFirst();
       if (c.sampleRate > 0 && percent.getAsInt() > c.sampleRate) {
         sampledOutCount++;
+        memory.release(m.body.length);
         continue;
       }
       if (m.attempts < 0xffff) {
@@ -171,6 +198,7 @@ final class ChannelState {
     m.generation++;
     c.inFlightCount--;
     c.finishCount++;
+    memory.release(m.body.length);
     compactTimeouts();
     return null;
   }
@@ -260,13 +288,20 @@ final class ChannelState {
     return moved;
   }
 
-  /** Drops every message: backlog, deferred and in flight (nsqd's /channel/empty). */
+  /** Drops every message: backlog, deferred and in flight (nsqd's /channel/empty; channel deleted). */
   void empty() {
+    for (NsqMessage m : backlog) {
+      memory.release(m.body.length);
+    }
+    for (NsqMessage m : deferred) {
+      memory.release(m.body.length);
+    }
     backlog.clear();
     deferred.clear();
     for (NsqMessage m : inFlight.values()) {
       m.owner = null;
       m.generation++;
+      memory.release(m.body.length);
     }
     inFlight.clear();
     timeouts.clear();

@@ -39,10 +39,13 @@ final class NsqConnection implements V2Parser.Handler {
     /** Sends what the channel can send now. */
     void dispatch(ChannelState channel);
 
-    /** PUB and MPUB: one message to the topic's subject. */
+    /** Creates the topic unless it exists; refused past nsq-max-topics ({@code verb}'s error). */
+    void ensureTopic(String topic, String verb) throws NsqException;
+
+    /** PUB and MPUB: one message to the subject of a topic {@link #ensureTopic} made sure of. */
     void publish(String topic, byte[] b, int off, int len);
 
-    /** DPUB: publishes after the delay; throws E_DPUB_FAILED when the topic's deferred queue is full. */
+    /** DPUB: publishes after the delay; throws E_DPUB_FAILED when the topic's deferred queue or the memory budget is full. */
     void publishDeferred(String topic, byte[] b, int off, int len, long delayMs) throws NsqException;
 
     /** The connection is gone. */
@@ -73,7 +76,7 @@ final class NsqConnection implements V2Parser.Handler {
   long lastReadNanos;
   long lastHeartbeatNanos;
   boolean closed;
-  private byte[] scratch = new byte[256];
+  private final byte[] header = new byte[V2Frames.MESSAGE_OVERHEAD];
   /** Set by a successful AUTH; null before (and always without auth). */
   NsqAuth.Grant grant;
   /** Input that arrived while an AUTH secret was being checked (the parser is paused meanwhile). */
@@ -187,14 +190,11 @@ final class NsqConnection implements V2Parser.Handler {
     close();
   }
 
-  /** Writes one message frame (called by the channel's dispatch). */
+  /** Writes one message frame (called by the channel's dispatch): its header, then the body itself. */
   void sendMessage(NsqMessage m) {
-    int n = V2Frames.MESSAGE_OVERHEAD + m.body.length;
-    if (scratch.length < n) {
-      scratch = new byte[Math.max(n, scratch.length * 2)];
-    }
-    V2Frames.message(scratch, 0, m.timestamp, m.attempts, m.id, m.body, 0, m.body.length);
-    out.write(scratch, 0, n);
+    V2Frames.messageHeader(header, 0, m.timestamp, m.attempts, m.id, m.body.length);
+    out.write(header, 0, V2Frames.MESSAGE_OVERHEAD);
+    out.write(m.body, 0, m.body.length);
   }
 
   private void respond(byte[] frame) {
@@ -500,6 +500,7 @@ final class NsqConnection implements V2Parser.Handler {
   private void PUB(V2Parser p) throws NsqException {
     String topic = p.param(1);
     checkAuth("PUB", topic, "", p);
+    hub.ensureTopic(topic, "PUB");
     hub.publish(topic, p.body, p.bodyOff, p.bodyLen);
     published(topic, 1);
     respond(V2Frames.OK);
@@ -508,6 +509,7 @@ final class NsqConnection implements V2Parser.Handler {
   private void MPUB(V2Parser p) throws NsqException {
     String topic = p.param(1);
     int count = Mpub.check(p.body, p.bodyOff, p.bodyLen, settings.maxMsgSize(), settings.maxBodySize());
+    hub.ensureTopic(topic, "MPUB");
     Mpub.forEach(p.body, p.bodyOff, count, (b, off, len) -> hub.publish(topic, b, off, len));
     published(topic, count);
     respond(V2Frames.OK);

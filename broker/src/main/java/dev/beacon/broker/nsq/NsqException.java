@@ -9,11 +9,23 @@ package dev.beacon.broker.nsq;
 public final class NsqException extends Exception {
   final boolean fatal;
   final boolean silentClose;
+  /** What nsqd's HTTP API answers for the same refusal (503 {"message":...}), or null. */
+  final String httpMessage;
 
-  private NsqException(String text, boolean fatal, boolean silentClose) {
+  private NsqException(String text, boolean fatal, boolean silentClose, String httpMessage) {
     super(text, null, false, false);
     this.fatal = fatal;
     this.silentClose = silentClose;
+    this.httpMessage = httpMessage;
+  }
+
+  private NsqException(String text, boolean fatal, boolean silentClose) {
+    this(text, fatal, silentClose, null);
+  }
+
+  /** A limit of this broker refused the command: an error frame, then close; over HTTP 503 {@code httpMessage}. */
+  static NsqException limit(String code, String description, String httpMessage) {
+    return new NsqException(code + " " + description, true, false, httpMessage);
   }
 
   /** An error frame {@code code + " " + description}, then the connection closes. */

@@ -208,7 +208,7 @@ public final class NsqHttp {
       try {
         server.publishDeferred(topic, body, 0, body.length, delay);
       } catch (NsqException e) {
-        error(ctx, 503, "EXITING");
+        error(ctx, 503, e.httpMessage != null ? e.httpMessage : "EXITING");
         return;
       }
       text(ctx, "OK");
@@ -228,7 +228,12 @@ public final class NsqHttp {
           error(ctx, 400, "INVALID_TOPIC");
           return;
         }
-        server.createTopic(topic);
+        try {
+          server.createTopic(topic);
+        } catch (NsqException e) {
+          error(ctx, 503, e.httpMessage);
+          return;
+        }
         ok = true;
       }
       case "delete" -> ok = server.deleteTopic(topic);
@@ -270,7 +275,12 @@ public final class NsqHttp {
       return;
     }
     if (op.equals("create")) {
-      server.createChannel(topic, channel);
+      try {
+        server.createChannel(topic, channel);
+      } catch (NsqException e) {
+        error(ctx, 503, e.httpMessage);
+        return;
+      }
       empty(ctx);
       return;
     }

@@ -26,6 +26,9 @@ public record NsqOptions(HostPort listen, NsqSettings settings) {
         NsqSettings.defaults(version).clientTimeoutMs(),
         positiveMillis(c, "max-heartbeat-interval"),
         positiveInt(c, "mem-queue-size"),
+        positiveInt(c, "nsq-max-topics"),
+        positiveInt(c, "nsq-max-channels-per-topic"),
+        maxMemory(c),
         version);
     if (s.msgTimeoutMs() > s.maxMsgTimeoutMs()) {
       throw new IllegalArgumentException("broker.msg-timeout: " + s.msgTimeoutMs() + "ms (expected: <= max-msg-timeout "
@@ -38,6 +41,34 @@ public record NsqOptions(HostPort listen, NsqSettings settings) {
       throw new IllegalArgumentException("broker.max-heartbeat-interval: " + s.maxHeartbeatIntervalMs() + "ms (expected: >= 1s)");
     }
     return new NsqOptions(listen.isEmpty() ? null : HostPort.parse(listen), s);
+  }
+
+  /**
+   * {@code nsq-max-memory}: a size (e.g. 256MiB), or "N%" of the JVM's maximum heap
+   * (Runtime.maxMemory()), as max-pending-total is read.
+   */
+  static long maxMemory(Config c) {
+    String key = "nsq-max-memory";
+    String v = c.getString(key).trim();
+    long bytes;
+    if (v.endsWith("%")) {
+      double pct;
+      try {
+        pct = Double.parseDouble(v.substring(0, v.length() - 1).trim());
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("broker." + key + ": " + v + " (expected: a size such as 256MiB, or N% of the heap)");
+      }
+      if (!(pct > 0 && pct <= 100)) {
+        throw new IllegalArgumentException("broker." + key + ": " + v + " (expected: a percentage in (0, 100])");
+      }
+      bytes = (long) (Runtime.getRuntime().maxMemory() * (pct / 100.0));
+    } else {
+      bytes = c.getBytes(key);
+    }
+    if (bytes <= 0) {
+      throw new IllegalArgumentException("broker." + key + ": " + v + " (expected: > 0)");
+    }
+    return bytes;
   }
 
   private static int positiveInt(Config c, String key) {

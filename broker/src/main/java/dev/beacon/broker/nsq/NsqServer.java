@@ -12,6 +12,7 @@ import java.util.PriorityQueue;
 import java.util.TreeMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.BiConsumer;
+import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
@@ -27,6 +28,11 @@ import java.util.function.Supplier;
  * then to a consumer with RDY credit. A channel with no consumer left has no subscription (its
  * share would otherwise be stranded here) but keeps its backlog for the next consumer, unless it
  * is #ephemeral: then it is deleted, and so is an #ephemeral topic left with no channel. NSQ PUB/MPUB/DPUB publish to the subject, reaching NATS subscribers and channels alike.
+ *
+ * <p>Bounds. At most nsq-max-topics topics and nsq-max-channels-per-topic channels per topic (past
+ * them the command or request that would create one is refused and counted); every message held
+ * (backlogs, in flight, REQ-delayed, DPUB-held) is charged to one {@link NsqMemory} budget of
+ * nsq-max-memory bytes, so the sum over all channels is bounded, not only each channel's count.
  *
  * <p>One owner thread (the broker's context): the core's deliveries, the connections' reads and
  * {@link #tick} all run on it.
@@ -73,8 +79,13 @@ public final class NsqServer implements NsqConnection.Hub {
   private long nextConnectionId = 1;
   private long nextMessageId = 1;
   private long deferredSeq;
-  /** DPUB messages refused because a topic's deferred queue was full. */
+  /** DPUB messages refused because a topic's deferred queue or the memory budget was full. */
   long deferredDropped;
+  /** The budget of every message held here. */
+  final NsqMemory memory;
+  /** Topics and channels not created because of nsq-max-topics / nsq-max-channels-per-topic. */
+  long topicsRefused;
+  long channelsRefused;
   private Supplier<Collection<String>> otherTopics = Collections::emptyList;
   private NsqAuth auth = NsqAuth.NONE;
 
@@ -83,6 +94,7 @@ public final class NsqServer implements NsqConnection.Hub {
     this.core = core;
     this.nanoClock = nanoClock;
     this.wallNanos = wallNanos;
+    this.memory = new NsqMemory(settings.maxMemory());
   }
 
   /** Topics this broker has that are not NSQ topics here (NATS subjects it registers), listed by /stats. */
@@ -135,6 +147,25 @@ public final class NsqServer implements NsqConnection.Hub {
     return connections.size();
   }
 
+  /**
+   * One closer per open NSQ connection, for lame duck mode: each closes its connection (what it had
+   * in flight goes back to its channel for the other consumers) and returns false if it was closed
+   * already. nsqd sends nothing before it closes a client on exit.
+   */
+  public List<BooleanSupplier> connectionClosers() {
+    List<BooleanSupplier> out = new ArrayList<>(connections.size());
+    for (NsqConnection c : connections.values()) {
+      out.add(() -> {
+        if (c.closed) {
+          return false;
+        }
+        c.close();
+        return true;
+      });
+    }
+    return out;
+  }
+
   /** Closes every NSQ connection (shutdown). */
   public void closeAll() {
     for (NsqConnection c : new ArrayList<>(connections.values())) {
@@ -160,6 +191,7 @@ public final class NsqServer implements NsqConnection.Hub {
       Deferred d;
       while ((d = t.deferred.peek()) != null && d.due - now <= 0) {
         t.deferred.poll();
+        memory.release(d.body.length);
         core.publish(t.name, d.body, 0, d.body.length);
       }
     }
@@ -168,9 +200,10 @@ public final class NsqServer implements NsqConnection.Hub {
   // ---- hub ----
 
   @Override
-  public ChannelState subscribe(String topicName, String channelName, ConsumerState consumer, NsqConnection conn) {
-    Topic t = topic(topicName, true);
-    Channel ch = channel(t, channelName, true);
+  public ChannelState subscribe(String topicName, String channelName, ConsumerState consumer, NsqConnection conn)
+      throws NsqException {
+    Topic t = topic(topicName, "SUB");
+    Channel ch = channel(t, channelName, "SUB");
     consumer.connection = conn;
     boolean first = ch.state.consumers().isEmpty();
     ch.state.addConsumer(consumer);
@@ -197,6 +230,7 @@ public final class NsqServer implements NsqConnection.Hub {
       core.registrationChanged(t.name, state.name);
       if (NsqNames.isEphemeral(state.name)) {
         t.channels.remove(state.name);
+        state.empty();
         maybeDropEphemeralTopic(t);
       }
     } else {
@@ -207,6 +241,7 @@ public final class NsqServer implements NsqConnection.Hub {
   private void maybeDropEphemeralTopic(Topic t) {
     if (NsqNames.isEphemeral(t.name) && t.channels.isEmpty() && topics.get(t.name) == t) {
       topics.remove(t.name);
+      clearDeferred(t);
       core.registrationChanged(t.name, null);
     }
   }
@@ -217,16 +252,23 @@ public final class NsqServer implements NsqConnection.Hub {
   }
 
   @Override
+  public void ensureTopic(String topicName, String verb) throws NsqException {
+    topic(topicName, verb);
+  }
+
+  @Override
   public void publish(String topicName, byte[] b, int off, int len) {
-    Topic t = topic(topicName, true);
-    t.messageCount++;
-    t.messageBytes += len;
+    Topic t = topics.get(topicName);
+    if (t != null) {
+      t.messageCount++;
+      t.messageBytes += len;
+    }
     core.publish(topicName, b, off, len);
   }
 
   @Override
   public void publishDeferred(String topicName, byte[] b, int off, int len, long delayMs) throws NsqException {
-    Topic t = topic(topicName, true);
+    Topic t = topic(topicName, "DPUB");
     if (delayMs == 0) {
       publish(topicName, b, off, len);
       return;
@@ -235,6 +277,11 @@ public final class NsqServer implements NsqConnection.Hub {
       deferredDropped++;
       throw NsqException.fatal("E_DPUB_FAILED", "DPUB failed deferred queue full (mem-queue-size " + settings.memQueueSize() + ")");
     }
+    if (!memory.reserve(len)) {
+      deferredDropped++;
+      throw NsqException.limit("E_DPUB_FAILED", "DPUB failed memory budget full (nsq-max-memory " + memory.limit + " bytes)",
+          "MEMORY_LIMIT");
+    }
     t.messageCount++;
     t.messageBytes += len;
     t.deferred.add(new Deferred(nanoTime() + delayMs * 1_000_000L, deferredSeq++, java.util.Arrays.copyOfRange(b, off, off + len)));
@@ -242,9 +289,15 @@ public final class NsqServer implements NsqConnection.Hub {
 
   // ---- topics and channels (also the admin endpoints) ----
 
-  private Topic topic(String name, boolean create) {
+  /** The topic, created unless it exists; {@code verb} names the refusal past nsq-max-topics. */
+  private Topic topic(String name, String verb) throws NsqException {
     Topic t = topics.get(name);
-    if (t == null && create) {
+    if (t == null) {
+      if (topics.size() >= settings.maxTopics()) {
+        topicsRefused++;
+        throw NsqException.limit("E_" + verb + "_FAILED", verb + " failed topic " + GoQuote.quote(name)
+            + ": too many topics (nsq-max-topics " + settings.maxTopics() + ")", "TOO_MANY_TOPICS");
+      }
       t = new Topic(name);
       topics.put(name, t);
       core.registrationChanged(name, null);
@@ -252,15 +305,24 @@ public final class NsqServer implements NsqConnection.Hub {
     return t;
   }
 
-  private Channel channel(Topic t, String name, boolean create) {
+  /** The channel, created unless it exists; {@code verb} names the refusal past nsq-max-channels-per-topic. */
+  private Channel channel(Topic t, String name, String verb) throws NsqException {
     Channel ch = t.channels.get(name);
-    if (ch == null && create) {
+    if (ch == null) {
+      if (t.channels.size() >= settings.maxChannelsPerTopic()) {
+        channelsRefused++;
+        throw NsqException.limit("E_" + verb + "_FAILED", verb + " failed channel " + GoQuote.quote(name) + " of topic "
+            + GoQuote.quote(t.name) + ": too many channels (nsq-max-channels-per-topic " + settings.maxChannelsPerTopic() + ")",
+            "TOO_MANY_CHANNELS");
+      }
       ChannelState state = new ChannelState(t.name, name, settings.memQueueSize(), settings.maxMsgTimeoutMs() * 1_000_000L,
-          () -> ThreadLocalRandom.current().nextInt(100));
+          () -> ThreadLocalRandom.current().nextInt(100), memory);
       ch = new Channel(state, (b, off, len) -> {
-        byte[] body = java.util.Arrays.copyOfRange(b, off, off + len);
-        state.put(new NsqMessage(nextMessageId++, body, wallNanos.getAsLong()));
-        state.dispatch(nanoTime(), sender);
+        // charged before the copy: a dropped message costs nothing
+        if (state.admit(len)) {
+          state.enqueue(new NsqMessage(nextMessageId++, java.util.Arrays.copyOfRange(b, off, off + len), wallNanos.getAsLong()));
+          state.dispatch(nanoTime(), sender);
+        }
       });
       ch.state.pause(t.paused);
       t.channels.put(name, ch);
@@ -273,13 +335,13 @@ public final class NsqServer implements NsqConnection.Hub {
   }
 
   /** /topic/create: the topic exists from now on (and is registered). */
-  void createTopic(String name) {
-    topic(name, true);
+  void createTopic(String name) throws NsqException {
+    topic(name, "CREATE");
   }
 
   /** /channel/create: creates the topic too, as nsqd does. */
-  void createChannel(String topic, String channel) {
-    channel(topic(topic, true), channel, true);
+  void createChannel(String topic, String channel) throws NsqException {
+    channel(topic(topic, "CREATE"), channel, "CREATE");
   }
 
   /** /topic/delete: closes every consumer of the topic and forgets it. False if there is no such topic. */
@@ -292,6 +354,7 @@ public final class NsqServer implements NsqConnection.Hub {
       deleteChannel(name, c);
     }
     topics.remove(name);
+    clearDeferred(t);
     core.registrationChanged(name, null);
     return true;
   }
@@ -307,6 +370,7 @@ public final class NsqServer implements NsqConnection.Hub {
     for (ConsumerState c : new ArrayList<>(ch.state.consumers())) {
       c.connection.close();
     }
+    ch.state.empty();
     core.registrationChanged(topic, channel);
     return true;
   }
@@ -317,8 +381,15 @@ public final class NsqServer implements NsqConnection.Hub {
     if (t == null) {
       return false;
     }
-    t.deferred.clear();
+    clearDeferred(t);
     return true;
+  }
+
+  private void clearDeferred(Topic t) {
+    for (Deferred d : t.deferred) {
+      memory.release(d.body.length);
+    }
+    t.deferred.clear();
   }
 
   /** /channel/empty. */
@@ -459,6 +530,21 @@ public final class NsqServer implements NsqConnection.Hub {
     // not nsqd's: messages dropped past mem-queue-size, and skipped by sample_rate
     m.put("dropped_count", ch.droppedCount);
     m.put("sampled_out_count", ch.sampledOutCount);
+    return m;
+  }
+
+  /** This broker's NSQ limits and what they refused, as /metrics shows them ({@code beacon_nsq_*}). */
+  public Map<String, Object> limitStats() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("nsq_memory_bytes", memory.used());
+    m.put("nsq_memory_peak_bytes", memory.peak());
+    m.put("nsq_max_memory", memory.limit);
+    m.put("nsq_memory_dropped_count", memory.droppedCount);
+    m.put("nsq_topic_count", topics.size());
+    m.put("nsq_max_topics", settings.maxTopics());
+    m.put("nsq_topics_refused_count", topicsRefused);
+    m.put("nsq_max_channels_per_topic", settings.maxChannelsPerTopic());
+    m.put("nsq_channels_refused_count", channelsRefused);
     return m;
   }
 

@@ -14,11 +14,16 @@ package dev.beacon.broker.nsq;
  * @param maxHeartbeatIntervalMs largest heartbeat_interval a client may IDENTIFY with
  * @param memQueueSize       messages a channel keeps waiting in memory (past it: dropped, counted);
  *                           also how many DPUB messages a topic keeps waiting on this broker
+ * @param maxTopics          most NSQ topics on this broker; creating one more is refused
+ * @param maxChannelsPerTopic most channels of one topic; creating one more is refused
+ * @param maxMemory          bytes all NSQ messages held in memory may take together (channel
+ *                           backlogs, in flight, REQ-deferred, DPUB-held; see {@link NsqMemory#cost})
  * @param version            version answered in IDENTIFY, /info and /stats
  */
 public record NsqSettings(int maxRdyCount, long msgTimeoutMs, long maxMsgTimeoutMs, int maxMsgSize,
                           int maxBodySize, long maxReqTimeoutMs, long clientTimeoutMs,
-                          long maxHeartbeatIntervalMs, int memQueueSize, String version) {
+                          long maxHeartbeatIntervalMs, int memQueueSize, int maxTopics,
+                          int maxChannelsPerTopic, long maxMemory, String version) {
 
   /** nsqd's output buffer defaults and bounds (answered and checked in IDENTIFY; writes here are per read). */
   static final int OUTPUT_BUFFER_SIZE = 16 * 1024;
@@ -32,6 +37,6 @@ public record NsqSettings(int maxRdyCount, long msgTimeoutMs, long maxMsgTimeout
   /** nsqd v1.3.0's defaults. */
   public static NsqSettings defaults(String version) {
     return new NsqSettings(2500, 60_000, 15 * 60_000, 1024 * 1024, 5 * 1024 * 1024, 60 * 60_000, 60_000,
-        60_000, 10_000, version);
+        60_000, 10_000, 1000, 100, 64L * 1024 * 1024, version);
   }
 }

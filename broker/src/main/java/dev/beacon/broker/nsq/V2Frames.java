@@ -42,13 +42,18 @@ final class V2Frames {
   /** Writes a message frame at {@code dst[off]}; {@code dst} must have {@link #MESSAGE_OVERHEAD} + bodyLen bytes there. */
   static void message(byte[] dst, int off, long timestampNanos, int attempts, long id,
                       byte[] body, int bodyOff, int bodyLen) {
+    messageHeader(dst, off, timestampNanos, attempts, id, bodyLen);
+    System.arraycopy(body, bodyOff, dst, off + MESSAGE_OVERHEAD, bodyLen);
+  }
+
+  /** Writes the {@link #MESSAGE_OVERHEAD} bytes of a message frame that come before its body. */
+  static void messageHeader(byte[] dst, int off, long timestampNanos, int attempts, long id, int bodyLen) {
     putInt(dst, off, 4 + 8 + 2 + ID_LENGTH + bodyLen);
     putInt(dst, off + 4, TYPE_MESSAGE);
     putLong(dst, off + 8, timestampNanos);
     dst[off + 16] = (byte) (attempts >>> 8);
     dst[off + 17] = (byte) attempts;
     putId(dst, off + 18, id);
-    System.arraycopy(body, bodyOff, dst, off + 18 + ID_LENGTH, bodyLen);
   }
 
   private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);

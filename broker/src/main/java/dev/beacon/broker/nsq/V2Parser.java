@@ -60,9 +60,16 @@ final class V2Parser {
   byte[] body;
   int bodyOff;
   int bodyLen;
-  private byte[] bodyBuf = new byte[0];
+  private byte[] bodyBuf = NO_BYTES;
   private int bodyHave;
   private boolean paused;
+  private static final byte[] NO_BYTES = new byte[0];
+  /**
+   * A body split over reads is collected in a buffer that grows with the bytes that arrive (from
+   * this size, doubling, at most the declared size), never allocated at the size a peer declares;
+   * a buffer larger than this is let go after its command, so an idle connection keeps at most this.
+   */
+  static final int BODY_KEEP = 16 * 1024;
 
   V2Parser(Handler handler, int maxMsgSize, int maxBodySize) {
     this.handler = handler;
@@ -130,15 +137,15 @@ final class V2Parser {
                 i += size;
                 commandDone();
               } else {
-                if (bodyBuf.length < size) {
-                  bodyBuf = new byte[size];
-                }
                 state = State.BODY;
               }
             }
           }
           case BODY -> {
             int n = Math.min(end - i, bodyLen - bodyHave);
+            if (bodyBuf.length < bodyHave + n) {
+              growBody(bodyHave + n);
+            }
             System.arraycopy(b, i, bodyBuf, bodyHave, n);
             bodyHave += n;
             i += n;
@@ -203,11 +210,28 @@ final class V2Parser {
     }
   }
 
+  private void growBody(int need) {
+    long cap = Math.max(Math.min(BODY_KEEP, bodyLen), 2L * bodyBuf.length);
+    cap = Math.min(bodyLen, Math.max(cap, need));
+    bodyBuf = java.util.Arrays.copyOf(bodyBuf, (int) cap);
+  }
+
+  /** Bytes held for split bodies (the buffer's capacity). */
+  int bodyCapacity() {
+    return bodyBuf.length;
+  }
+
   private void commandDone() throws NsqException {
     state = State.LINE;
     lineLen = 0;
-    command();
-    body = null;
+    try {
+      command();
+    } finally {
+      body = null;
+      if (bodyBuf.length > BODY_KEEP) {
+        bodyBuf = NO_BYTES;
+      }
+    }
   }
 
   private void command() throws NsqException {

@@ -10,5 +10,11 @@
  * HTTP routes is free of Vert.x; all of it runs on the broker's context. Who may use it and for
  * what comes from the broker's users through {@link dev.beacon.broker.nsq.NsqAuth} (nsqd's AUTH).
  * The core creates it; it does not depend on the core.
+ *
+ * <p>Memory is bounded by construction: topics and channels by count (nsq-max-topics,
+ * nsq-max-channels-per-topic), every message held by one byte budget ({@link dev.beacon.broker.nsq.NsqMemory},
+ * nsq-max-memory), each socket's unsent bytes by max-pending and their sum by the broker's
+ * max-pending-total ({@link dev.beacon.broker.nsq.NsqSocketOut}), split bodies by the bytes that
+ * arrived ({@link dev.beacon.broker.nsq.V2Parser}).
  */
 package dev.beacon.broker.nsq;

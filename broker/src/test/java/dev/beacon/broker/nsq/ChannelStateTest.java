@@ -230,4 +230,57 @@ class ChannelStateTest {
     // nothing left to time out, however far the clock moves
     assertFalse(ch.processTimeouts(now + 3_600_000 * MS));
   }
+
+  @Test
+  void theMemoryBudgetIsSharedChargedOnceAndReleasedWhenAMessageLeavesForGood() {
+    long one = NsqMemory.cost(1);
+    NsqMemory memory = new NsqMemory(3 * one);
+    ChannelState a = new ChannelState("t", "a", 100, 15 * 60_000 * MS, () -> 0, memory);
+    ChannelState b = new ChannelState("t", "b", 100, 15 * 60_000 * MS, () -> 0, memory);
+    assertTrue(a.put(msg()));
+    assertTrue(a.put(msg()));
+    assertTrue(b.put(msg()));
+    assertFalse(b.put(msg()), "the budget is for all channels together");
+    assertFalse(a.put(msg()));
+    assertEquals(3 * one, memory.used());
+    assertEquals(2, memory.droppedCount);
+    assertEquals(1, a.droppedCount);
+    assertEquals(1, b.droppedCount);
+
+    ConsumerState c = consumer(1, 2);
+    a.addConsumer(c);
+    assertEquals(2, a.dispatch(now, sender));
+    assertEquals(3 * one, memory.used(), "in flight still holds its memory");
+    assertNull(a.requeue(c, 1, 0, now));
+    now += 60_001 * MS;
+    assertTrue(a.processTimeouts(now));
+    a.removeConsumer(c);
+    assertEquals(2, a.depth(), "REQ, timeout and disconnect keep their place");
+    assertEquals(3 * one, memory.used());
+
+    ConsumerState d = consumer(2, 5);
+    a.addConsumer(d);
+    assertEquals(2, a.dispatch(now, sender));
+    assertNull(a.finish(d, 1));
+    assertEquals(2 * one, memory.used(), "FIN releases");
+    assertTrue(b.put(msg()));
+    a.empty();
+    assertEquals(2 * one, memory.used(), "empty releases what was in flight");
+    b.empty();
+    assertEquals(0, memory.used());
+    assertEquals(3 * one, memory.peak());
+  }
+
+  @Test
+  void aMessageSkippedBySampleRateReleasesItsMemory() {
+    NsqMemory memory = new NsqMemory(1000);
+    ChannelState ch = new ChannelState("t", "c", 100, 15 * 60_000 * MS, () -> 99, memory);
+    ConsumerState c = consumer(1, 5);
+    c.sampleRate = 50;
+    ch.addConsumer(c);
+    assertTrue(ch.put(msg()));
+    assertEquals(0, ch.dispatch(now, sender));
+    assertEquals(1, ch.sampledOutCount);
+    assertEquals(0, memory.used());
+  }
 }

@@ -127,7 +127,7 @@ class NsqConnectionTest {
   @BeforeEach
   void setUp() {
     core = new FakeCore();
-    NsqSettings s = new NsqSettings(2500, 60_000, 900_000, 1024, 4096, 3_600_000, 60_000, 60_000, 3, "0.1.0");
+    NsqSettings s = new NsqSettings(2500, 60_000, 900_000, 1024, 4096, 3_600_000, 60_000, 60_000, 3, 1000, 100, 1L << 30, "0.1.0");
     server = new NsqServer(s, core, () -> now, () -> 42L);
   }
 

@@ -46,7 +46,7 @@ class V2FuzzTest {
   void mutatedSessionsNeverThrow() {
     Random rnd = new Random(7);
     long[] now = {1_000_000_000L};
-    NsqServer server = new NsqServer(new NsqSettings(10, 60_000, 120_000, 64, 256, 1_000, 60_000, 60_000, 5, "0"),
+    NsqServer server = new NsqServer(new NsqSettings(10, 60_000, 120_000, 64, 256, 1_000, 60_000, 60_000, 5, 50, 10, 1L << 20, "0"),
         new NsqConnectionTest.FakeCore(), () -> now[0], () -> 1L);
     NsqConnection.Out sink = new NsqConnection.Out() {
       @Override

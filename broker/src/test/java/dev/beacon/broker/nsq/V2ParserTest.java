@@ -280,4 +280,23 @@ class V2ParserTest {
   private static String mpubError(byte[] b) {
     return assertThrows(NsqException.class, () -> Mpub.check(b, 0, b.length, 4, 4096)).getMessage();
   }
+
+  @Test
+  void aSplitBodyIsHeldAsItArrivesNotAtItsDeclaredSize() throws Exception {
+    Recorder r = new Recorder();
+    V2Parser p = new V2Parser(r, 1 << 20, 5 << 20);
+    byte[] head = "  V2PUB t\n\0\20\0\0".getBytes(StandardCharsets.ISO_8859_1); // declares 1 MiB
+    p.parse(head, 0, head.length);
+    byte[] kib = new byte[1024];
+    java.util.Arrays.fill(kib, (byte) 'a');
+    p.parse(kib, 0, kib.length);
+    assertTrue(p.bodyCapacity() <= V2Parser.BODY_KEEP, "holds " + p.bodyCapacity() + " bytes for 1 KiB received");
+    for (int k = 1; k < 1024; k++) {
+      p.parse(kib, 0, kib.length);
+      assertTrue(p.bodyCapacity() <= 2 * (k + 1) * 1024 + V2Parser.BODY_KEEP, "holds " + p.bodyCapacity());
+    }
+    assertEquals(1, r.ops.size());
+    assertTrue(r.ops.get(0).startsWith("PUB:PUB|t [aaaa") && r.ops.get(0).length() == "PUB:PUB|t []".length() + (1 << 20));
+    assertEquals(0, p.bodyCapacity(), "a large buffer is let go after its command");
+  }
 }
