@@ -66,6 +66,7 @@ port() { sed -E "s/.*$1 [^ ]*:([0-9]+).*/\1/" <<<"$READY"; }
 say "lookupd"
 start lookupd lookupd --tcp-address=127.0.0.1:0 --http-address=127.0.0.1:0 --broadcast-address=127.0.0.1
 LOOKUPD_TCP=$(port tcp); LOOKUPD_HTTP=$(port http)
+echo "console: http://127.0.0.1:$LOOKUPD_HTTP/console/ (the web console; open it with KEEP=1)"
 
 say "3 brokers, each given only --lookupd-tcp-address=127.0.0.1:$LOOKUPD_TCP"
 declare -A CLIENT HTTP
