@@ -14,7 +14,7 @@ import java.util.Set;
 import java.util.function.Consumer;
 
 /**
- * Parked long polls (push discovery, nsq #1162; ours): {@code /lookup?topic=T&wait=D&version=V}
+ * Parked long polls (push discovery, a Beacon extension: nsqlookupd has no long poll): {@code /lookup?topic=T&wait=D&version=V}
  * keyed by the topic name, {@code /nodes?wait=D&version=V} keyed by {@link #NODES}. A poll is
  * answered when its key changes, when its wait ends, and never after its client has gone. Their
  * number is bounded (both kinds together). Runs on the verticle's event loop.
