@@ -1,5 +1,7 @@
 package dev.beacon.broker;
 
+import dev.beacon.testkit.TestCerts;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -29,7 +31,7 @@ class MonitorTlsTest {
   void httpsWhenConfigured() throws Exception {
     String conf = "broker.http-tls-cert=\"" + CERTS.serverCert + "\"\nbroker.http-tls-key=\"" + CERTS.serverKey + "\"\n";
     try (RunningBroker b = RunningBroker.start(conf)) {
-      HttpClient https = HttpClient.newBuilder().sslContext(TestCerts.sslContext(null, null, CERTS.ca))
+      HttpClient https = HttpClient.newBuilder().sslContext(BrokerTls.sslContext(null, null, CERTS.ca))
           .connectTimeout(Duration.ofSeconds(10)).build();
       long t0 = System.nanoTime();
       HttpResponse<String> r = get(https, "https://127.0.0.1:" + b.broker.httpPort() + "/varz");
@@ -42,7 +44,7 @@ class MonitorTlsTest {
       HttpClient plain = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
       assertThrows(IOException.class, () -> get(plain, "http://127.0.0.1:" + b.broker.httpPort() + "/varz"));
       // A client that does not trust the certificate's CA is refused.
-      HttpClient untrusting = HttpClient.newBuilder().sslContext(TestCerts.sslContext(null, null, CERTS.otherCa))
+      HttpClient untrusting = HttpClient.newBuilder().sslContext(BrokerTls.sslContext(null, null, CERTS.otherCa))
           .connectTimeout(Duration.ofSeconds(2)).build();
       assertThrows(IOException.class, () -> get(untrusting, "https://127.0.0.1:" + b.broker.httpPort() + "/varz"));
     }
@@ -51,13 +53,13 @@ class MonitorTlsTest {
   /** /varz and /connz show the TLS state with nats-server's field names. */
   @Test
   void varzAndConnzShowTls() throws Exception {
-    String conf = CERTS.clientTls() + "broker.tls-verify=true\nbroker.tls-timeout=3s\n"
-        + TestCerts.routeTls(CERTS.serverCert, CERTS.serverKey, CERTS.ca);
+    String conf = BrokerTls.clientTls(CERTS) + "broker.tls-verify=true\nbroker.tls-timeout=3s\n"
+        + BrokerTls.routeTls(CERTS.serverCert, CERTS.serverKey, CERTS.ca);
     try (RunningBroker b = RunningBroker.start(conf);
          RawConn plain = new RawConn(b.port())) {
       plain.expect("INFO \\{.*\\}\r\n");
-      javax.net.ssl.SSLSocket t = TestCerts.upgrade(plain.socket,
-          TestCerts.sslContext(CERTS.clientCert, CERTS.clientKey, CERTS.ca));
+      javax.net.ssl.SSLSocket t = BrokerTls.upgrade(plain.socket,
+          BrokerTls.sslContext(CERTS.clientCert, CERTS.clientKey, CERTS.ca));
       try (RawConn c = new RawConn(t)) {
         c.send("CONNECT {\"verbose\":false,\"name\":\"tls-client\"}\r\nPING\r\n").expect("PONG\r\n");
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
@@ -88,7 +90,7 @@ class MonitorTlsTest {
     }
     try (RunningBroker b = RunningBroker.start("broker.http-tls-cert=\"" + CERTS.serverCert
         + "\"\nbroker.http-tls-key=\"" + CERTS.serverKey + "\"\n")) {
-      HttpClient https = HttpClient.newBuilder().sslContext(TestCerts.sslContext(null, null, CERTS.ca))
+      HttpClient https = HttpClient.newBuilder().sslContext(BrokerTls.sslContext(null, null, CERTS.ca))
           .connectTimeout(Duration.ofSeconds(10)).build();
       com.fasterxml.jackson.databind.JsonNode varz = Json.MAPPER.readTree(
           get(https, "https://127.0.0.1:" + b.broker.httpPort() + "/varz").body());

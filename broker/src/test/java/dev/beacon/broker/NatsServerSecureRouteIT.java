@@ -1,5 +1,7 @@
 package dev.beacon.broker;
 
+import dev.beacon.testkit.TestCerts;
+
 import dev.beacon.testkit.FreePorts;
 import dev.beacon.testkit.NatsServerProcess;
 import io.nats.client.Connection;
@@ -28,7 +30,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 @Timeout(60)
 class NatsServerSecureRouteIT {
   private static final TestCerts CERTS = TestCerts.get();
-  private static final String BROKER_SECURITY = TestCerts.routeTls(CERTS.serverCert, CERTS.serverKey, CERTS.ca)
+  private static final String BROKER_SECURITY = BrokerTls.routeTls(CERTS.serverCert, CERTS.serverKey, CERTS.ca)
       + "broker.route-user=\"cluster\"\nbroker.route-password=\"s3cret\"\n";
 
   @BeforeEach
@@ -107,7 +109,7 @@ class NatsServerSecureRouteIT {
   void brokerDialsWithTheCredentialsOfTheRouteUrl() throws Exception {
     int clusterPort = FreePorts.one();
     try (NatsServerProcess ns = new NatsServerProcess(clusterConfig(clusterPort, "s3cret", ""), false);
-         RunningBroker b = RunningBroker.start(TestCerts.routeTls(CERTS.serverCert, CERTS.serverKey, CERTS.ca)
+         RunningBroker b = RunningBroker.start(BrokerTls.routeTls(CERTS.serverCert, CERTS.serverKey, CERTS.ca)
              + "broker.routes=[\"nats-route://cluster:s3cret@127.0.0.1:" + clusterPort + "\"]\n")) {
       b.await(Duration.ofSeconds(15), () -> b.broker.routes.count() == 1);
       bothWays(b, ns);

@@ -1,5 +1,7 @@
 package dev.beacon.broker;
 
+import dev.beacon.testkit.TestCerts;
+
 import dev.beacon.testkit.NatsServerProcess;
 import io.nats.client.Connection;
 import io.nats.client.Message;
@@ -76,7 +78,7 @@ class NatsTlsClientsIT {
 
     Target(String kind, boolean verify) throws Exception {
       if (kind.equals("broker")) {
-        broker = RunningBroker.start(CERTS.clientTls() + "broker.tls-verify=" + verify + "\n");
+        broker = RunningBroker.start(BrokerTls.clientTls(CERTS) + "broker.tls-verify=" + verify + "\n");
         natsServer = null;
       } else {
         assumeTrue(NatsServerProcess.installed(), "nats-server not installed");
@@ -125,7 +127,7 @@ class NatsTlsClientsIT {
   @ParameterizedTest
   @ValueSource(strings = {"broker", "nats-server"})
   void jnatsOverTls(String kind) throws Exception {
-    try (Target t = new Target(kind, false); Connection c = jnats(t.port(), TestCerts.sslContext(null, null, CERTS.ca))) {
+    try (Target t = new Target(kind, false); Connection c = jnats(t.port(), BrokerTls.sslContext(null, null, CERTS.ca))) {
       roundTrip(c);
     }
   }
@@ -134,12 +136,12 @@ class NatsTlsClientsIT {
   @ValueSource(strings = {"broker", "nats-server"})
   void jnatsWithAndWithoutAClientCertificateWhenVerifyIsOn(String kind) throws Exception {
     try (Target t = new Target(kind, true)) {
-      try (Connection c = jnats(t.port(), TestCerts.sslContext(CERTS.clientCert, CERTS.clientKey, CERTS.ca))) {
+      try (Connection c = jnats(t.port(), BrokerTls.sslContext(CERTS.clientCert, CERTS.clientKey, CERTS.ca))) {
         roundTrip(c);
       }
-      assertThrows(Exception.class, () -> jnats(t.port(), TestCerts.sslContext(null, null, CERTS.ca)).close());
+      assertThrows(Exception.class, () -> jnats(t.port(), BrokerTls.sslContext(null, null, CERTS.ca)).close());
       assertThrows(Exception.class,
-          () -> jnats(t.port(), TestCerts.sslContext(CERTS.otherCert, CERTS.otherKey, CERTS.ca)).close());
+          () -> jnats(t.port(), BrokerTls.sslContext(CERTS.otherCert, CERTS.otherKey, CERTS.ca)).close());
     }
   }
 
@@ -202,9 +204,9 @@ class NatsTlsClientsIT {
 
   @Test
   void jnatsAndJsTlsFirstAgainstHandshakeFirst() throws Exception {
-    try (RunningBroker b = RunningBroker.start(CERTS.clientTls() + "broker.tls-handshake-first=true\n");
+    try (RunningBroker b = RunningBroker.start(BrokerTls.clientTls(CERTS) + "broker.tls-handshake-first=true\n");
          Connection c = Nats.connect(Options.builder().server("tls://127.0.0.1:" + b.port())
-             .sslContext(TestCerts.sslContext(null, null, CERTS.ca)).tlsFirst()
+             .sslContext(BrokerTls.sslContext(null, null, CERTS.ca)).tlsFirst()
              .connectionTimeout(Duration.ofSeconds(3)).maxReconnects(0).build())) {
       roundTrip(c);
       String js = js(Map.of("TLS_FIRST", "1"), b.port(), CERTS.ca.toString());

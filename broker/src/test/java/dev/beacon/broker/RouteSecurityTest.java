@@ -1,5 +1,7 @@
 package dev.beacon.broker;
 
+import dev.beacon.testkit.TestCerts;
+
 import dev.beacon.broker.discovery.LookupdDiscovery;
 import dev.beacon.lookupd.LookupdFixture;
 import io.nats.client.Connection;
@@ -96,7 +98,7 @@ class RouteSecurityTest {
   @Test
   void onlyBrokersWithAClusterCertificateJoin() throws Exception {
     String lookupd = startLookupd();
-    String member = TestCerts.routeTls(CERTS.serverCert, CERTS.serverKey, CERTS.ca) + CREDENTIALS
+    String member = BrokerTls.routeTls(CERTS.serverCert, CERTS.serverKey, CERTS.ca) + CREDENTIALS
         + "broker.lookupd-tcp-address=[\"" + lookupd + "\"]\n";
     Broker b1 = startBroker("b1", member);
     Broker b2 = startBroker("b2", member);
@@ -105,7 +107,7 @@ class RouteSecurityTest {
     assertTrue(on(b1, () -> b1.routes.all().stream().allMatch(r -> "1.3".equals(r.tlsVersion))));
 
     // An outsider that knows the cluster's CA and credentials but holds a certificate from another CA.
-    Broker intruder = startBroker("intruder", TestCerts.routeTls(CERTS.otherCert, CERTS.otherKey, CERTS.ca)
+    Broker intruder = startBroker("intruder", BrokerTls.routeTls(CERTS.otherCert, CERTS.otherKey, CERTS.ca)
         + CREDENTIALS + "broker.lookupd-tcp-address=[\"" + lookupd + "\"]\n");
     HostPort intruderRoute = new HostPort("127.0.0.1", intruder.clusterPort());
     // Every member found it through lookupd and dialled it, and it dialled every member: every
@@ -136,8 +138,8 @@ class RouteSecurityTest {
 
   @Test
   void dialledAddressMustBeANameOnThePeersCertificate() throws Exception {
-    Broker a = startBroker("a", TestCerts.routeTls(CERTS.wrongNameCert, CERTS.wrongNameKey, CERTS.ca));
-    Broker b = startBroker("b", TestCerts.routeTls(CERTS.serverCert, CERTS.serverKey, CERTS.ca)
+    Broker a = startBroker("a", BrokerTls.routeTls(CERTS.wrongNameCert, CERTS.wrongNameKey, CERTS.ca));
+    Broker b = startBroker("b", BrokerTls.routeTls(CERTS.serverCert, CERTS.serverKey, CERTS.ca)
         + "broker.routes=[\"nats-route://127.0.0.1:" + a.clusterPort() + "\"]\n");
     // b refuses a's certificate (a's own end sees the refusal as an alert).
     await("b refusing a's certificate", () -> on(b, () -> b.stats.tlsHandshakeFailures >= 1)
@@ -181,7 +183,7 @@ class RouteSecurityTest {
 
   @Test
   void plainSocketOnATlsRoutePortGetsNothing() throws Exception {
-    Broker b = startBroker("b", TestCerts.routeTls(CERTS.serverCert, CERTS.serverKey, CERTS.ca));
+    Broker b = startBroker("b", BrokerTls.routeTls(CERTS.serverCert, CERTS.serverKey, CERTS.ca));
     Connection sub = connect(b);
     Subscription s = sub.subscribe(">");
     sub.flush(Duration.ofSeconds(2));

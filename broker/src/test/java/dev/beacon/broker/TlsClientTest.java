@@ -1,5 +1,7 @@
 package dev.beacon.broker;
 
+import dev.beacon.testkit.TestCerts;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -26,15 +28,15 @@ class TlsClientTest {
     RawConn plain = new RawConn(port);
     String info = plain.expect("INFO (\\{.*\\}) ?\r\n").group(1);
     assertTrue(info.contains("\"tls_required\":true"), info);
-    SSLSocket tls = TestCerts.upgrade(plain.socket, ctx);
+    SSLSocket tls = BrokerTls.upgrade(plain.socket, ctx);
     return new RawConn(tls);
   }
 
   @ParameterizedTest
   @ValueSource(ints = {1, 2})
   void infoInClearThenTlsThenTheProtocol(int eventLoops) throws Exception {
-    try (RunningBroker b = RunningBroker.start(CERTS.clientTls() + "broker.event-loops=" + eventLoops + "\n")) {
-      SSLContext ctx = TestCerts.sslContext(null, null, CERTS.ca);
+    try (RunningBroker b = RunningBroker.start(BrokerTls.clientTls(CERTS) + "broker.event-loops=" + eventLoops + "\n")) {
+      SSLContext ctx = BrokerTls.sslContext(null, null, CERTS.ca);
       try (RawConn sub = upgraded(b.port(), ctx); RawConn pub = upgraded(b.port(), ctx)) {
         sub.send("CONNECT {\"verbose\":false}\r\nSUB foo 1\r\nPING\r\n").expect("PONG\r\n");
         pub.send("CONNECT {\"verbose\":false}\r\nPUB foo 5\r\nhello\r\nPING\r\n").expect("PONG\r\n");
@@ -51,7 +53,7 @@ class TlsClientTest {
   @ParameterizedTest
   @ValueSource(ints = {1, 2})
   void plaintextClientIsClosedWithoutReply(int eventLoops) throws Exception {
-    try (RunningBroker b = RunningBroker.start(CERTS.clientTls() + "broker.event-loops=" + eventLoops + "\n");
+    try (RunningBroker b = RunningBroker.start(BrokerTls.clientTls(CERTS) + "broker.event-loops=" + eventLoops + "\n");
          RawConn c = new RawConn(b.port())) {
       c.expect("INFO \\{.*\"tls_required\":true.*\\} ?\r\n");
       c.send("CONNECT {\"verbose\":false}\r\nSUB foo 1\r\nPING\r\n");
@@ -63,7 +65,7 @@ class TlsClientTest {
 
   @Test
   void handshakeTimeoutClosesTheConnection() throws Exception {
-    try (RunningBroker b = RunningBroker.start(CERTS.clientTls() + "broker.tls-timeout=200ms\n");
+    try (RunningBroker b = RunningBroker.start(BrokerTls.clientTls(CERTS) + "broker.tls-timeout=200ms\n");
          RawConn c = new RawConn(b.port())) {
       c.expect("INFO \\{.*\\} ?\r\n");
       long t0 = System.nanoTime();
@@ -79,22 +81,22 @@ class TlsClientTest {
 
   @Test
   void verifyRequiresAClientCertificateFromTheCa() throws Exception {
-    try (RunningBroker b = RunningBroker.start(CERTS.clientTls() + "broker.tls-verify=true\n")) {
+    try (RunningBroker b = RunningBroker.start(BrokerTls.clientTls(CERTS) + "broker.tls-verify=true\n")) {
       try (RawConn plain = new RawConn(b.port())) {
         String info = plain.expect("INFO (\\{.*\\}) ?\r\n").group(1);
         assertTrue(info.contains("\"tls_required\":true,\"tls_verify\":true"), info);
       }
       // With a certificate from the CA: admitted.
-      try (RawConn ok = upgraded(b.port(), TestCerts.sslContext(CERTS.clientCert, CERTS.clientKey, CERTS.ca))) {
+      try (RawConn ok = upgraded(b.port(), BrokerTls.sslContext(CERTS.clientCert, CERTS.clientKey, CERTS.ca))) {
         ok.send("CONNECT {\"verbose\":false}\r\nPING\r\n").expect("PONG\r\n");
       }
       // Without one, or with one from another CA: the handshake (TLS 1.3: the first read) fails.
-      for (SSLContext bad : new SSLContext[] {TestCerts.sslContext(null, null, CERTS.ca),
-          TestCerts.sslContext(CERTS.otherCert, CERTS.otherKey, CERTS.ca)}) {
+      for (SSLContext bad : new SSLContext[] {BrokerTls.sslContext(null, null, CERTS.ca),
+          BrokerTls.sslContext(CERTS.otherCert, CERTS.otherKey, CERTS.ca)}) {
         RawConn plain = new RawConn(b.port());
         plain.expect("INFO \\{.*\\} ?\r\n");
         assertThrows(IOException.class, () -> {
-          SSLSocket t = TestCerts.upgrade(plain.socket, bad);
+          SSLSocket t = BrokerTls.upgrade(plain.socket, bad);
           t.getOutputStream().write("CONNECT {}\r\nPING\r\n".getBytes());
           t.getOutputStream().flush();
           assertEquals(-1, t.getInputStream().read());
@@ -106,8 +108,8 @@ class TlsClientTest {
 
   @Test
   void handshakeFirstStartsTlsBeforeInfo() throws Exception {
-    try (RunningBroker b = RunningBroker.start(CERTS.clientTls() + "broker.tls-handshake-first=true\nbroker.event-loops=2\n")) {
-      SSLSocket t = TestCerts.upgrade(new Socket("127.0.0.1", b.port()), TestCerts.sslContext(null, null, CERTS.ca));
+    try (RunningBroker b = RunningBroker.start(BrokerTls.clientTls(CERTS) + "broker.tls-handshake-first=true\nbroker.event-loops=2\n")) {
+      SSLSocket t = BrokerTls.upgrade(new Socket("127.0.0.1", b.port()), BrokerTls.sslContext(null, null, CERTS.ca));
       try (RawConn c = new RawConn(t)) {
         c.expect("INFO \\{.*\"tls_required\":true.*\\} ?\r\n");
         c.send("CONNECT {\"verbose\":false}\r\nPING\r\n").expect("PONG\r\n");
@@ -124,7 +126,7 @@ class TlsClientTest {
     String conf = "broker.tls-cert=\"" + CERTS.rsaCert + "\"\nbroker.tls-key=\"" + CERTS.rsaKey + "\"\n";
     assertTrue(java.nio.file.Files.readString(CERTS.rsaKey).contains("BEGIN RSA PRIVATE KEY"));
     try (RunningBroker b = RunningBroker.start(conf);
-         RawConn c = upgraded(b.port(), TestCerts.sslContext(null, null, CERTS.ca))) {
+         RawConn c = upgraded(b.port(), BrokerTls.sslContext(null, null, CERTS.ca))) {
       c.send("CONNECT {\"verbose\":false}\r\nPING\r\n").expect("PONG\r\n");
     }
   }
@@ -139,7 +141,7 @@ class TlsClientTest {
     Exception e = assertThrows(IllegalStateException.class, () -> RunningBroker.start(
         "broker.tls-cert=\"" + CERTS.dir.resolve("missing.pem") + "\"\nbroker.tls-key=\"" + CERTS.serverKey + "\"\n"));
     assertTrue(String.valueOf(e.getMessage()).contains("missing.pem"), e.getMessage());
-    e = assertThrows(IllegalStateException.class, () -> RunningBroker.start(CERTS.clientTls()
+    e = assertThrows(IllegalStateException.class, () -> RunningBroker.start(BrokerTls.clientTls(CERTS)
         + "broker.tls-ciphers=[\"TLS_NO_SUCH_CIPHER\"]\n"));
     assertTrue(String.valueOf(e.getMessage()).contains("TLS_NO_SUCH_CIPHER"), e.getMessage());
     assertFalse(BrokerOptions.of("").clustered());

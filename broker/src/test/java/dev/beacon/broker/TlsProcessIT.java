@@ -1,5 +1,7 @@
 package dev.beacon.broker;
 
+import dev.beacon.testkit.TestCerts;
+
 import dev.beacon.testkit.JarProcess;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;

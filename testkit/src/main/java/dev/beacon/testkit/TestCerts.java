@@ -18,16 +18,25 @@ import javax.net.ssl.TrustManagerFactory;
 
 /**
  * PEM certificates made with openssl at test time in a temporary directory (no key is committed):
- * a CA; a server certificate for 127.0.0.1 and localhost; a client certificate; and a second,
- * unrelated CA with its own certificate for 127.0.0.1. Every leaf allows serverAuth and clientAuth.
+ * a CA; a server certificate for 127.0.0.1 and localhost (EC, and an RSA one whose key is in the
+ * traditional PKCS#1 form); a client certificate; a certificate from the same CA for another name
+ * only (hostname checks); and a second, unrelated CA with its own certificate for 127.0.0.1 (a
+ * process outside the cluster). Every leaf allows serverAuth and clientAuth, so any of them also
+ * serves as a route certificate.
  */
 public final class TestCerts {
   public final Path dir;
   public final Path ca;
   public final Path serverCert;
   public final Path serverKey;
+  /** A server certificate whose key is in the traditional PKCS#1 "RSA PRIVATE KEY" form. */
+  public final Path rsaCert;
+  public final Path rsaKey;
   public final Path clientCert;
   public final Path clientKey;
+  /** Same CA, but only for DNS:elsewhere.invalid: fails hostname verification at 127.0.0.1. */
+  public final Path wrongNameCert;
+  public final Path wrongNameKey;
   public final Path otherCa;
   public final Path otherCert;
   public final Path otherKey;
@@ -53,9 +62,16 @@ public final class TestCerts {
     serverCert = dir.resolve("server.pem");
     serverKey = dir.resolve("server-key.pem");
     issue("ca", "server", "localhost", "IP:127.0.0.1,DNS:localhost");
+    rsaCert = dir.resolve("rsa.pem");
+    rsaKey = dir.resolve("rsa-key.pem");
+    issue("ca", "rsa", "localhost", "IP:127.0.0.1,DNS:localhost", "rsa:2048");
+    run("openssl", "rsa", "-in", rsaKey.toString(), "-out", rsaKey.toString(), "-traditional");
     clientCert = dir.resolve("client.pem");
     clientKey = dir.resolve("client-key.pem");
     issue("ca", "client", "client", "DNS:client");
+    wrongNameCert = dir.resolve("wrongname.pem");
+    wrongNameKey = dir.resolve("wrongname-key.pem");
+    issue("ca", "wrongname", "elsewhere.invalid", "DNS:elsewhere.invalid");
     otherCa = newCa("otherca", "Unrelated CA");
     otherCert = dir.resolve("other.pem");
     otherKey = dir.resolve("other-key.pem");
@@ -75,13 +91,23 @@ public final class TestCerts {
   }
 
   private void issue(String caName, String name, String cn, String san) throws IOException {
+    issue(caName, name, cn, san, null);
+  }
+
+  /** {@code rsa}: e.g. "rsa:2048" for an RSA key; null for an EC P-256 key. */
+  private void issue(String caName, String name, String cn, String san, String rsa) throws IOException {
     Path key = dir.resolve(name + "-key.pem");
     Path csr = dir.resolve(name + ".csr");
     Path ext = dir.resolve(name + ".ext");
     Files.writeString(ext, "subjectAltName=" + san + "\nextendedKeyUsage=serverAuth,clientAuth\n"
         + "keyUsage=critical,digitalSignature,keyEncipherment\n", StandardCharsets.US_ASCII);
-    run("openssl", "req", "-new", "-nodes", "-keyout", key.toString(), "-out", csr.toString(), "-subj", "/CN=" + cn,
-        "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1");
+    if (rsa != null) {
+      run("openssl", "req", "-new", "-nodes", "-keyout", key.toString(), "-out", csr.toString(), "-subj", "/CN=" + cn,
+          "-newkey", rsa);
+    } else {
+      run("openssl", "req", "-new", "-nodes", "-keyout", key.toString(), "-out", csr.toString(), "-subj", "/CN=" + cn,
+          "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1");
+    }
     run("openssl", "x509", "-req", "-in", csr.toString(), "-CA", dir.resolve(caName + ".pem").toString(),
         "-CAkey", dir.resolve(caName + "-key.pem").toString(), "-CAcreateserial",
         "-out", dir.resolve(name + ".pem").toString(), "-days", "2", "-extfile", ext.toString());

@@ -1,5 +1,7 @@
 package dev.beacon.broker.discovery;
 
+import dev.beacon.testkit.TestCerts;
+
 import dev.beacon.testkit.Await;
 
 import dev.beacon.broker.DiscoveryOptions;
