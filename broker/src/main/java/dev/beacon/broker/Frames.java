@@ -84,15 +84,7 @@ final class Frames {
       out.append(p.args, p.replyOff, p.replyLen);
       out.append((byte) ' ');
     }
-    if (hmsg) {
-      out.appendNumber(p.headerLen);
-      out.append((byte) ' ');
-    }
-    out.appendNumber(size);
-    out.append(CRLF);
-    out.append(p.payload, p.payloadOff + skip, size);
-    out.append(CRLF);
-    return size;
+    return sizesAndPayload(out, p, hmsg, skip, size);
   }
 
   /** The 503 status a requester gets on its reply subject when nobody received its request. */
@@ -142,7 +134,15 @@ final class Frames {
       out.append(p.args, p.replyOff, p.replyLen);
     }
     out.append((byte) ' ');
-    if (h) {
+    return sizesAndPayload(out, p, h, skip, size);
+  }
+
+  /**
+   * The end every message frame shares: {@code [header-size ]size CRLF payload CRLF}, the payload
+   * starting {@code skip} bytes in (headers stripped for a peer that does not take them).
+   */
+  private static int sizesAndPayload(OutBuffer out, Parser p, boolean headers, int skip, int size) {
+    if (headers) {
       out.appendNumber(p.headerLen);
       out.append((byte) ' ');
     }
