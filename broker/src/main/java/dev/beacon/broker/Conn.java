@@ -1,5 +1,6 @@
 package dev.beacon.broker;
 
+import dev.beacon.common.OutOfMemoryExit;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.ssl.NotSslRecordException;
 import io.netty.handler.ssl.SslHandshakeTimeoutException;
@@ -73,6 +74,7 @@ abstract sealed class Conn implements Wire.Reader, Parser.Handler permits Client
 
   @Override
   public final void onError(Throwable e) {
+    OutOfMemoryExit.check(e);
     if (closed) {
       return; // e.g. the decoder error that follows a failed TLS handshake, already logged
     }

@@ -96,7 +96,7 @@ class HostileLoadProcessIT {
   @Test
   void hoardersAndNeverReadersLeaveTheShippedBrokerServing() throws Exception {
     long t0 = System.nanoTime();
-    Path home = UnpackedDist.unpack(dir);
+    Path home = UnpackedDist.unpack(Files.createDirectories(dir.resolve("hostile")));
     Path jvmOptions = home.resolve("conf/jvm.options");
     if (HEAP != null) {
       Files.writeString(jvmOptions, Files.readString(jvmOptions)
@@ -227,6 +227,40 @@ class HostileLoadProcessIT {
       if (broker != null) {
         broker.close();
       }
+      for (Socket s : sockets) {
+        s.close();
+      }
+    }
+  }
+
+  /**
+   * An OutOfMemoryError the JVM does not throw itself (direct buffer memory, thrown by Java code)
+   * ends the broker like -XX:+ExitOnOutOfMemoryError does, instead of leaving it up and failing
+   * allocations for whoever comes next. Provoked with a direct memory limit far below what the
+   * budget lets never-readers hold (the launcher's heap, -XX:MaxDirectMemorySize=16m in JAVA_OPTS).
+   */
+  @Test
+  void anOutOfMemoryErrorOfDirectMemoryEndsTheProcess() throws Exception {
+    Path home = UnpackedDist.unpack(Files.createDirectories(dir.resolve("oom")));
+    ProcessBuilder pb = new ProcessBuilder(home.resolve("bin/broker").toString(), "--listen=127.0.0.1:0",
+        "--http=127.0.0.1:0", "--cluster=127.0.0.1:0").directory(dir.toFile());
+    pb.environment().remove("JDK_JAVA_OPTIONS");
+    pb.environment().put("JAVA_OPTS", "-XX:MaxDirectMemorySize=16m");
+    List<Socket> sockets = new ArrayList<>();
+    try (JarProcess broker = JarProcess.start(pb)) {
+      Matcher ready = broker.awaitStdout(UnpackedDist.BROKER_READY, Duration.ofSeconds(60));
+      int port = Integer.parseInt(ready.group(2));
+      for (int i = 0; i < 4; i++) {
+        sockets.add(subscriber(port, "fire"));
+      }
+      CompletableFuture<Long> publisher = publishFor(port, "fire", 20_000);
+      int status = broker.awaitExit(Duration.ofSeconds(40));
+      publisher.handle((n, e) -> n); // cut by the exit: its outcome is not the point
+      System.out.println("direct memory exhausted: exit status " + status + ", " + broker.stderr().lines()
+          .filter(l -> l.startsWith("Terminating due to")).findFirst().orElse("no 'Terminating' line"));
+      assertEquals(3, status, "exit status (HotSpot's for -XX:+ExitOnOutOfMemoryError)\n" + tail(broker.stderr(), 40));
+      assertTrue(broker.stderr().contains("Terminating due to java.lang.OutOfMemoryError"), tail(broker.stderr(), 40));
+    } finally {
       for (Socket s : sockets) {
         s.close();
       }
