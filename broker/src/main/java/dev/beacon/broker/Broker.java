@@ -353,7 +353,7 @@ public final class Broker extends VerticleBase {
         if (c.closed) {
           return false;
         }
-        c.close("Server Shutdown");
+        c.close("Server Shutdown", options.shutdownGrace().toMillis());
         return true;
       });
     }
@@ -448,7 +448,8 @@ public final class Broker extends VerticleBase {
     List<Conn> all = new ArrayList<>(clients.values());
     all.addAll(routes.everything());
     for (Conn c : all) {
-      c.close("Server Shutdown");
+      // The shutdown's own flush bound, not the shorter one of an error close.
+      c.close("Server Shutdown", options.shutdownGrace().toMillis());
     }
     long deadline = System.nanoTime() + options.shutdownGrace().toNanos();
     vertx.setPeriodic(10, id -> {

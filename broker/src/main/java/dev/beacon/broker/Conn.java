@@ -1,5 +1,6 @@
 package dev.beacon.broker;
 
+import dev.beacon.common.OutOfMemoryExit;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.ssl.NotSslRecordException;
 import io.netty.handler.ssl.SslHandshakeTimeoutException;
@@ -15,8 +16,8 @@ import java.util.ArrayList;
  * slow-consumer cut-off when pending bytes pass max-pending, the consumer side of producer
  * backpressure (the stall gate: publishers that wait for this connection to drain below half of
  * max-pending, see {@link ClientConnection#afterRead}), this connection's share of the broker's
- * pending total (max-pending-total), and the close lifecycle ({@link #close} flushes first,
- * {@link #onClosed} runs once whatever the cause).
+ * pending total (max-pending-total), and the close lifecycle ({@link #close} flushes first, for a
+ * bounded time; {@link #onClosed} runs once whatever the cause).
  */
 abstract sealed class Conn implements Wire.Reader, Parser.Handler permits ClientConnection, RouteConnection {
   final Broker broker;
@@ -73,6 +74,7 @@ abstract sealed class Conn implements Wire.Reader, Parser.Handler permits Client
 
   @Override
   public final void onError(Throwable e) {
+    OutOfMemoryExit.check(e);
     if (closed) {
       return; // e.g. the decoder error that follows a failed TLS handshake, already logged
     }
@@ -339,8 +341,23 @@ abstract sealed class Conn implements Wire.Reader, Parser.Handler permits Client
     wire.closeNow();
   }
 
-  /** Flushes what is queued, then closes. */
+  /**
+   * How long a close waits for the bytes queued before it (the final -ERR) to reach the kernel
+   * before it closes the socket anyway, dropping the rest. A peer that never reads would otherwise
+   * keep its socket, and everything queued for it, for as long as it stays connected. nats-server
+   * bounds the same final flush by its write deadline (10 s in 2.9, 2 s before 2.9); a peer that
+   * reads at all takes a few bytes of -ERR in far less, so the shorter bound only hurts peers that
+   * have stopped reading.
+   */
+  static final long CLOSE_FLUSH_MILLIS = 2000;
+
+  /** Flushes what is queued, then closes; at most {@link #CLOSE_FLUSH_MILLIS} later the socket is closed anyway. */
   final void close(String reason) {
+    close(reason, CLOSE_FLUSH_MILLIS);
+  }
+
+  /** Flushes what is queued, then closes; after {@code flushMillis} the socket is closed whatever is left unsent. */
+  final void close(String reason, long flushMillis) {
     if (closed) {
       return;
     }
@@ -349,6 +366,8 @@ abstract sealed class Conn implements Wire.Reader, Parser.Handler permits Client
     }
     out.drainTo(wire);
     wire.closeAfterFlush();
+    // Harmless when the flush already ended: closing a closed channel does nothing.
+    broker.vertx().setTimer(Math.max(1, flushMillis), id -> wire.closeNow());
     closed(reason);
   }
 

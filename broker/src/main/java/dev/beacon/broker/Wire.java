@@ -1,6 +1,8 @@
 package dev.beacon.broker;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -56,6 +58,20 @@ final class Wire implements OutBuffer.Sink {
     /** The write backlog fell below the drain mark after having passed it. */
     void onDrained();
   }
+
+  /**
+   * Where the copies of outbound bytes come from: Netty's pooled allocator, not the channel's own
+   * (Netty 4.2's adaptive allocator, which Vert.x uses). A write stays queued for as long as its peer
+   * does not read, and the adaptive allocator carves buffers out of shared chunks that are reused
+   * only once every buffer in them was released: a few peers that never read pin chunks full of
+   * bytes long since written to everyone else. Measured from bin/broker with -Xmx256m, 30
+   * never-readers and one 1 KiB publisher: direct memory reached its limit (253 MiB) while the
+   * pending total stood at its 62 MiB budget, and the broker failed allocations (OutOfMemoryError
+   * on the event loop, the publisher, monitoring and healthy clients cut). The pooled allocator
+   * frees each buffer's own pages: 90 MiB at the same point, so max-pending-total bounds the
+   * memory the writes hold (HostileLoadProcessIT).
+   */
+  private static final ByteBufAllocator OUTBOUND = PooledByteBufAllocator.DEFAULT;
 
   /** Most bytes read from a socket on another loop and not yet parsed by the owner. */
   static final int MAX_IN_FLIGHT = 1 << 20;
@@ -290,7 +306,7 @@ final class Wire implements OutBuffer.Sink {
     if (closing || len == 0) {
       return;
     }
-    ByteBuf out = ctx.alloc().directBuffer(len);
+    ByteBuf out = OUTBOUND.directBuffer(len);
     out.writeBytes(b, off, len);
     ctx.write(out, ctx.voidPromise());
     if (ctx.executor().inEventLoop()) {

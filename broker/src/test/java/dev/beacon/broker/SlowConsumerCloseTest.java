@@ -22,7 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class SlowConsumerCloseTest {
 
   /** The broker-side state of the connection to {@code peerPort}, e.g. "ESTAB"; "" when there is none. */
-  private static String serverSideState(int brokerPort, int peerPort) throws IOException, InterruptedException {
+  static String serverSideState(int brokerPort, int peerPort) throws IOException, InterruptedException {
     Process ss = new ProcessBuilder("ss", "-tanH", "sport = :" + brokerPort + " and dport = :" + peerPort)
         .redirectErrorStream(true).start();
     String out = new String(ss.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
@@ -30,7 +30,7 @@ class SlowConsumerCloseTest {
     return out.isEmpty() ? "" : out.split("\\s+")[0];
   }
 
-  private static boolean ssAvailable() {
+  static boolean ssAvailable() {
     try {
       return new ProcessBuilder("ss", "-V").start().waitFor() == 0;
     } catch (IOException | InterruptedException e) {

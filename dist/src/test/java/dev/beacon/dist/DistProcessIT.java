@@ -39,11 +39,9 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(120)
 class DistProcessIT {
-  private static final Path ARCHIVE = Path.of(System.getProperty("dist.archive", "target/beacon-0.1.0.tar.gz"));
-  private static final String VERSION = System.getProperty("dist.version", "0.1.0");
+  private static final String VERSION = UnpackedDist.VERSION;
   private static final Pattern LOOKUPD_READY = Pattern.compile("lookupd: ready, tcp 127\\.0\\.0\\.1:(\\d+) http 127\\.0\\.0\\.1:(\\d+)");
-  private static final Pattern BROKER_READY =
-      Pattern.compile("broker: ready, server_id (\\w+), clients on 127\\.0\\.0\\.1:(\\d+), monitoring on 127\\.0\\.0\\.1:(\\d+)");
+  private static final Pattern BROKER_READY = UnpackedDist.BROKER_READY;
 
   @TempDir
   static Path dir;
@@ -53,18 +51,7 @@ class DistProcessIT {
 
   @BeforeAll
   static void unpack() throws Exception {
-    assertTrue(Files.isRegularFile(ARCHIVE), ARCHIVE + " missing: run mvn package first");
-    // tar keeps the launchers' file modes, as a user's unpacking would.
-    Process tar = new ProcessBuilder("tar", "xzf", ARCHIVE.toAbsolutePath().toString(), "-C", dir.toString())
-        .redirectErrorStream(true).start();
-    assertTrue(tar.waitFor(60, TimeUnit.SECONDS), "tar did not finish");
-    assertEquals(0, tar.exitValue(), new String(tar.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
-    home = dir.resolve("beacon-" + VERSION);
-    for (String f : List.of("bin/lookupd", "bin/broker", "lib/lookupd.jar", "lib/broker.jar", "lib/launcher.sh",
-        "conf/jvm.options", "conf/lookupd.reference.conf", "conf/broker.reference.conf")) {
-      assertTrue(Files.isRegularFile(home.resolve(f)), f + " missing from the archive");
-    }
-    assertTrue(Files.isExecutable(home.resolve("bin/broker")) && Files.isExecutable(home.resolve("bin/lookupd")));
+    home = UnpackedDist.unpack(dir);
   }
 
   @AfterEach

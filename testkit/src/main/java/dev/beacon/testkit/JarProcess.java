@@ -64,6 +64,15 @@ public final class JarProcess implements AutoCloseable {
   }
 
   /**
+   * Starts {@code pb} as configured (command, directory, environment), e.g. a distribution's
+   * launcher script that execs {@code java -jar}; its output is read as for a jar. Do not redirect
+   * its output: both streams are read here.
+   */
+  public static JarProcess start(ProcessBuilder pb) throws IOException {
+    return new JarProcess(pb.start());
+  }
+
+  /**
    * Waits for the ready line on stdout ({@code ready} is searched in each line) and returns its
    * groups parsed as ints (the ports it reports), also kept for {@link #port(int)}. Fails with the
    * output so far when the process exits first or the time is up.

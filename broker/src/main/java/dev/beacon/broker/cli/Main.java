@@ -8,6 +8,7 @@ import dev.beacon.common.CommandLine;
 import dev.beacon.common.ExitCodes;
 import dev.beacon.common.NativeHeapTrim;
 import dev.beacon.common.NettyWarmup;
+import dev.beacon.common.OutOfMemoryExit;
 import dev.beacon.common.ShutdownLogging;
 import dev.beacon.common.SpinningTransport;
 import io.vertx.core.Vertx;
@@ -48,6 +49,12 @@ public final class Main {
         .with(new VertxOptions().setEventLoopPoolSize(options.eventLoops()).setWorkerPoolSize(1))
         .withTransport(SpinningTransport.of(options.eventLoopSpin()))
         .build();
+    // What no handler caught, which Vert.x would only log: an OutOfMemoryError ends the process.
+    vertx.exceptionHandler(e -> {
+      OutOfMemoryExit.check(e);
+      System.err.println("broker: unhandled exception on an event loop:");
+      e.printStackTrace();
+    });
     Broker broker = new Broker(options, LookupdDiscovery::new);
     try {
       vertx.deployVerticle(broker).await(30, TimeUnit.SECONDS);
