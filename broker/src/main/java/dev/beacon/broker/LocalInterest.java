@@ -13,13 +13,18 @@ import java.util.function.BiConsumer;
  */
 public final class LocalInterest implements LocalInterestView {
 
-  /** What one subject has locally. */
+  /**
+   * What one subject has locally. {@code queues} is made for the first queue group only: most
+   * subjects have plain subscribers alone, and one subject is counted per distinct subscribed subject
+   * (an empty map would cost 48 bytes for each of a million subjects).
+   */
   private static final class SubjectInterest {
     int plain;
-    final Map<String, int[]> queues = new HashMap<>(4);
+    /** Members per queue group, or null while there is none. */
+    Map<String, int[]> queues;
 
     boolean isEmpty() {
-      return plain == 0 && queues.isEmpty();
+      return plain == 0 && (queues == null || queues.isEmpty());
     }
   }
 
@@ -35,6 +40,9 @@ public final class LocalInterest implements LocalInterestView {
     SubjectInterest s = bySubject.computeIfAbsent(subject, k -> new SubjectInterest());
     if (queue == null) {
       return ++s.plain;
+    }
+    if (s.queues == null) {
+      s.queues = new HashMap<>(4);
     }
     return ++s.queues.computeIfAbsent(queue, k -> new int[1])[0];
   }
@@ -52,7 +60,7 @@ public final class LocalInterest implements LocalInterestView {
       }
       n = --s.plain;
     } else {
-      int[] c = s.queues.get(queue);
+      int[] c = s.queues == null ? null : s.queues.get(queue);
       if (c == null) {
         return -1;
       }
@@ -75,13 +83,14 @@ public final class LocalInterest implements LocalInterestView {
   @Override
   public boolean hasQueue(String subject, String queue) {
     SubjectInterest s = bySubject.get(subject);
-    return s != null && s.queues.containsKey(queue);
+    return s != null && s.queues != null && s.queues.containsKey(queue);
   }
 
   @Override
   public void forEachSubject(BiConsumer<String, Set<String>> subjectAndQueues) {
     for (Map.Entry<String, SubjectInterest> e : bySubject.entrySet()) {
-      subjectAndQueues.accept(e.getKey(), Collections.unmodifiableSet(e.getValue().queues.keySet()));
+      Map<String, int[]> queues = e.getValue().queues;
+      subjectAndQueues.accept(e.getKey(), queues == null ? Set.of() : Collections.unmodifiableSet(queues.keySet()));
     }
   }
 
@@ -91,6 +100,9 @@ public final class LocalInterest implements LocalInterestView {
       SubjectInterest s = e.getValue();
       if (s.plain > 0) {
         action.accept(e.getKey(), null, s.plain);
+      }
+      if (s.queues == null) {
+        continue;
       }
       for (Map.Entry<String, int[]> q : s.queues.entrySet()) {
         action.accept(e.getKey(), q.getKey(), q.getValue()[0]);
