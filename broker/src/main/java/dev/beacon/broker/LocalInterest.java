@@ -20,17 +20,23 @@ public final class LocalInterest implements LocalInterestView {
 
   // One entry per subject with local interest, in parallel arrays used as an open-addressing table
   // (linear probing, at most three quarters full): the subject, its plain subscribers, and its queue
-  // groups' members (null while it has none, as for most subjects). A HashMap with a small object
-  // per subject costs about 64 bytes per subject; this costs 12 bytes per slot, and a broker with a
-  // million distinct subscribed subjects holds a million of them.
+  // groups' members (null while it has none, as for most subjects; the whole array is made with
+  // the first queue group). A HashMap with a small object per subject costs about 64 bytes per
+  // subject; this costs 8 to 12 bytes per slot, and a broker with a million distinct subscribed
+  // subjects holds a million of them.
   private String[] subjects = new String[16];
   private int[] plain = new int[16];
-  private Map<String, int[]>[] queues = newQueues(16);
+  /** Null until the first queue group: most brokers have few or none. */
+  private Map<String, int[]>[] queues;
   private int size;
 
   @SuppressWarnings("unchecked")
   private static Map<String, int[]>[] newQueues(int n) {
     return (Map<String, int[]>[]) new Map<?, ?>[n];
+  }
+
+  private Map<String, int[]> queuesAt(int i) {
+    return queues == null ? null : queues[i];
   }
 
   private static int hash(String subject) {
@@ -65,13 +71,15 @@ public final class LocalInterest implements LocalInterestView {
       int n = oldSubjects.length * 2;
       subjects = new String[n];
       plain = new int[n];
-      queues = newQueues(n);
+      queues = oldQueues == null ? null : newQueues(n);
       for (int j = 0; j < oldSubjects.length; j++) {
         if (oldSubjects[j] != null) {
           int at = free(oldSubjects[j]);
           subjects[at] = oldSubjects[j];
           plain[at] = oldPlain[j];
-          queues[at] = oldQueues[j];
+          if (queues != null) {
+            queues[at] = oldQueues[j];
+          }
         }
       }
     }
@@ -95,7 +103,9 @@ public final class LocalInterest implements LocalInterestView {
     int mask = subjects.length - 1;
     subjects[i] = null;
     plain[i] = 0;
-    queues[i] = null;
+    if (queues != null) {
+      queues[i] = null;
+    }
     size--;
     int hole = i;
     for (int j = (i + 1) & mask; subjects[j] != null; j = (j + 1) & mask) {
@@ -104,10 +114,12 @@ public final class LocalInterest implements LocalInterestView {
       if (!stays) {
         subjects[hole] = subjects[j];
         plain[hole] = plain[j];
-        queues[hole] = queues[j];
         subjects[j] = null;
         plain[j] = 0;
-        queues[j] = null;
+        if (queues != null) {
+          queues[hole] = queues[j];
+          queues[j] = null;
+        }
         hole = j;
       }
     }
@@ -118,6 +130,9 @@ public final class LocalInterest implements LocalInterestView {
     int i = slot(subject);
     if (queue == null) {
       return ++plain[i];
+    }
+    if (queues == null) {
+      queues = newQueues(subjects.length);
     }
     if (queues[i] == null) {
       queues[i] = new HashMap<>(4);
@@ -138,7 +153,7 @@ public final class LocalInterest implements LocalInterestView {
       }
       n = --plain[i];
     } else {
-      int[] c = queues[i] == null ? null : queues[i].get(queue);
+      int[] c = queuesAt(i) == null ? null : queues[i].get(queue);
       if (c == null) {
         return -1;
       }
@@ -150,7 +165,7 @@ public final class LocalInterest implements LocalInterestView {
         }
       }
     }
-    if (plain[i] == 0 && queues[i] == null) {
+    if (plain[i] == 0 && queuesAt(i) == null) {
       clear(i);
     }
     return n;
@@ -164,14 +179,14 @@ public final class LocalInterest implements LocalInterestView {
   @Override
   public boolean hasQueue(String subject, String queue) {
     int i = find(subject);
-    return i >= 0 && queues[i] != null && queues[i].containsKey(queue);
+    return i >= 0 && queuesAt(i) != null && queues[i].containsKey(queue);
   }
 
   @Override
   public void forEachSubject(BiConsumer<String, Set<String>> subjectAndQueues) {
     for (int i = 0; i < subjects.length; i++) {
       if (subjects[i] != null) {
-        Map<String, int[]> q = queues[i];
+        Map<String, int[]> q = queuesAt(i);
         subjectAndQueues.accept(subjects[i], q == null ? Set.of() : Collections.unmodifiableSet(q.keySet()));
       }
     }
@@ -186,7 +201,7 @@ public final class LocalInterest implements LocalInterestView {
       if (plain[i] > 0) {
         action.accept(subjects[i], null, plain[i]);
       }
-      if (queues[i] != null) {
+      if (queuesAt(i) != null) {
         for (Map.Entry<String, int[]> q : queues[i].entrySet()) {
           action.accept(subjects[i], q.getKey(), q.getValue()[0]);
         }
