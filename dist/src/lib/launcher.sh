@@ -117,7 +117,7 @@ case "$DAEMON" in
     # garbage. The broker allocates next to nothing per message and its long-lived state
     # (connections, subscriptions) goes to the old generation anyway; measured (bin/broker, VmRSS
     # once the SUBs are answered, 2026-12-04): 100 connections x 10,000 subscriptions 380-384 MiB ->
-    # 296-310 MiB, 10,000 x 10 268-276 -> 230-243 MiB; young collections at the small heap of the
+    # 308-313 MiB, 10,000 x 10 268-276 -> 222-243 MiB; young collections at the small heap of the
     # throughput rows are unchanged (13 MiB young there either way, 0.5 ms each).
     young="-XX:MaxNewSize=16m"
     ;;
