@@ -4,9 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -15,7 +12,7 @@ import java.util.Objects;
  * stale detection. Runs on the broker's event loop.
  */
 final class ClientConnection extends Conn {
-  final Map<String, Subscription> subs = new HashMap<>();
+  final SidMap subs = new SidMap();
   boolean connected;
   boolean verbose = true;
   boolean pedantic = true;
@@ -275,10 +272,10 @@ final class ClientConnection extends Conn {
     if (perms == null) {
       return;
     }
-    for (Subscription s : new ArrayList<>(subs.values())) {
+    for (Subscription s : subs.toArray()) {
       if (!perms.canSubscribe(s.subject, s.queue)) {
         removeSub(s);
-        send(Frames.err(Protocol.subscriptionViolation(s.subject, null) + " (sid " + Protocol.goQuote(s.sid) + ")"));
+        send(Frames.err(Protocol.subscriptionViolation(s.subject, null) + " (sid " + Protocol.goQuote(s.sid()) + ")"));
         broker.log(this + " Subscription Violation on reload - User \"" + user + "\", Subject \"" + s.subject + "\"");
       }
     }
@@ -334,9 +331,9 @@ final class ClientConnection extends Conn {
       send(Frames.err(Protocol.ERR_MAX_SUBS));
       return;
     }
-    if (!subs.containsKey(sid)) {
+    if (subs.get(sid) == null) {
       Subscription s = new Subscription(this, subject, queue, sid);
-      subs.put(sid, s);
+      subs.add(s);
       broker.sublist.insert(s);
       broker.localSubscribed(s);
     }
@@ -362,7 +359,7 @@ final class ClientConnection extends Conn {
       return;
     }
     s.closed = true;
-    subs.remove(s.sid);
+    subs.remove(s);
     broker.sublist.remove(s);
     broker.localUnsubscribed(s);
   }
@@ -486,7 +483,7 @@ final class ClientConnection extends Conn {
     }
     endStall();
     broker.removeClient(this);
-    for (Subscription s : subs.values().toArray(new Subscription[0])) {
+    for (Subscription s : subs.toArray()) {
       removeSub(s);
     }
   }

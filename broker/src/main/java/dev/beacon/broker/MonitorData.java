@@ -136,12 +136,12 @@ final class MonitorData {
     if (subs) {
       if (detail) {
         details = new ArrayList<>();
-        for (Subscription s : c.subs.values()) {
-          details.add(new Subsz.Subscription(Subjects.display(s.subject), Subjects.display(s.queue), Subjects.display(s.sid), s.delivered, s.max > 0 ? s.max : null, c.cid));
+        for (Subscription s : c.subs.toArray()) {
+          details.add(new Subsz.Subscription(Subjects.display(s.subject), Subjects.display(s.queue), Subjects.display(s.sid()), s.delivered, s.max > 0 ? s.max : null, c.cid));
         }
       } else {
         names = new ArrayList<>();
-        for (Subscription s : c.subs.values()) {
+        for (Subscription s : c.subs.toArray()) {
           names.add(Subjects.display(s.subject));
         }
       }
@@ -203,7 +203,7 @@ final class MonitorData {
     List<Subsz.Subscription> page = new ArrayList<>();
     for (int i = q.offset(); i < all.size() && page.size() < q.limit(); i++) {
       Subscription s = all.get(i);
-      page.add(new Subsz.Subscription(Subjects.display(s.subject), Subjects.display(s.queue), Subjects.display(s.sid), s.delivered, null, s.owner == null ? null : s.owner.cid));
+      page.add(new Subsz.Subscription(Subjects.display(s.subject), Subjects.display(s.queue), Subjects.display(s.sid()), s.delivered, null, s.owner == null ? null : s.owner.cid));
     }
     return new Subsz(broker.serverId(), Instant.now().toString(), sl.count(), sl.cacheCount(), sl.inserts(),
         sl.removes(), sl.matches(), hitRate, all.size(), q.offset(), q.limit(), page);

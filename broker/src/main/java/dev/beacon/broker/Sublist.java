@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 
@@ -29,24 +28,200 @@ final class Sublist {
     }
   }
 
+  /**
+   * One token of a subject at one level. Its token is not a String of its own: it is the chars
+   * {@code [keyOff, keyOff + keyLen)} of {@code keySrc}, the subject of the subscription that made the
+   * node (a million distinct subjects would otherwise hold a million token Strings and as many
+   * HashMap entries). Plain subscriptions are held as one Subscription while there is one (the common
+   * case: a distinct subject per subscriber) and as an ArrayList from the second on.
+   */
   private static final class Node {
+    final String keySrc;
+    final int keyOff;
+    final int keyLen;
+    final int hash;
     Level next;
-    final ArrayList<Subscription> psubs = new ArrayList<>(1);
+    /** Null, one Subscription, or an ArrayList of two or more. */
+    Object psubs;
     Map<String, ArrayList<Subscription>> qsubs;
 
+    Node(String keySrc, int keyOff, int keyLen, int hash) {
+      this.keySrc = keySrc;
+      this.keyOff = keyOff;
+      this.keyLen = keyLen;
+      this.hash = hash;
+    }
+
     boolean isEmpty() {
-      return psubs.isEmpty() && (qsubs == null || qsubs.isEmpty()) && (next == null || next.isEmpty());
+      return psubs == null && (qsubs == null || qsubs.isEmpty()) && (next == null || next.isEmpty());
+    }
+
+    void addPlain(Subscription s) {
+      if (psubs == null) {
+        psubs = s;
+      } else if (psubs instanceof Subscription one) {
+        ArrayList<Subscription> list = new ArrayList<>(4);
+        list.add(one);
+        list.add(s);
+        psubs = list;
+      } else {
+        plainList().add(s);
+      }
+    }
+
+    boolean removePlain(Subscription s) {
+      if (psubs == s) {
+        psubs = null;
+        return true;
+      }
+      if (!(psubs instanceof ArrayList)) {
+        return false;
+      }
+      ArrayList<Subscription> list = plainList();
+      if (!removeIdentity(list, s)) {
+        return false;
+      }
+      if (list.size() == 1) {
+        psubs = list.get(0);
+      }
+      return true;
+    }
+
+    void plainTo(ArrayList<Subscription> out) {
+      if (psubs instanceof Subscription one) {
+        out.add(one);
+      } else if (psubs != null) {
+        out.addAll(plainList());
+      }
+    }
+
+    void forEachPlain(Consumer<Subscription> action) {
+      if (psubs instanceof Subscription one) {
+        action.accept(one);
+      } else if (psubs != null) {
+        plainList().forEach(action);
+      }
+    }
+
+    @SuppressWarnings("unchecked")
+    private ArrayList<Subscription> plainList() {
+      return (ArrayList<Subscription>) psubs;
     }
   }
 
+  /**
+   * The literal tokens of one level in an open-addressing table (linear probing, at most three
+   * quarters full, made with the first token and dropped with the last), plus the '*' and '>' nodes.
+   */
   private static final class Level {
-    final HashMap<String, Node> nodes = new HashMap<>();
+    Node[] table;
+    int size;
     Node pwc;
     Node fwc;
 
     boolean isEmpty() {
-      return nodes.isEmpty() && pwc == null && fwc == null;
+      return size == 0 && pwc == null && fwc == null;
     }
+
+    Node get(String src, int off, int len, int hash) {
+      Node[] t = table;
+      if (t == null) {
+        return null;
+      }
+      int mask = t.length - 1;
+      for (int i = hash & mask; ; i = (i + 1) & mask) {
+        Node n = t[i];
+        if (n == null) {
+          return null;
+        }
+        if (n.hash == hash && n.keyLen == len && src.regionMatches(off, n.keySrc, n.keyOff, len)) {
+          return n;
+        }
+      }
+    }
+
+    /** The node of the token, made (keyed by {@code src}'s chars) when absent. */
+    Node getOrAdd(String src, int off, int len, int hash) {
+      Node n = get(src, off, len, hash);
+      if (n != null) {
+        return n;
+      }
+      if (table == null) {
+        table = new Node[4];
+      } else if ((size + 1) * 4 > table.length * 3) {
+        Node[] old = table;
+        table = new Node[old.length * 2];
+        for (Node o : old) {
+          if (o != null) {
+            place(o);
+          }
+        }
+      }
+      n = new Node(src, off, len, hash);
+      place(n);
+      size++;
+      return n;
+    }
+
+    private void place(Node n) {
+      int mask = table.length - 1;
+      int i = n.hash & mask;
+      while (table[i] != null) {
+        i = (i + 1) & mask;
+      }
+      table[i] = n;
+    }
+
+    /** Removes {@code n} (which is in the table), closing the gap so every probe still finds its node. */
+    void remove(Node n) {
+      Node[] t = table;
+      int mask = t.length - 1;
+      int i = n.hash & mask;
+      while (t[i] != n) {
+        i = (i + 1) & mask;
+      }
+      t[i] = null;
+      size--;
+      if (size == 0) {
+        table = null;
+        return;
+      }
+      // Backward-shift deletion: move up every following node of the run whose home slot is not
+      // between the hole and itself.
+      int hole = i;
+      for (int j = (i + 1) & mask; t[j] != null; j = (j + 1) & mask) {
+        int home = t[j].hash & mask;
+        boolean stays = hole <= j ? hole < home && home <= j : hole < home || home <= j;
+        if (!stays) {
+          t[hole] = t[j];
+          t[j] = null;
+          hole = j;
+        }
+      }
+    }
+
+    void forEachNode(Consumer<Node> action) {
+      if (table != null) {
+        for (Node n : table) {
+          if (n != null) {
+            action.accept(n);
+          }
+        }
+      }
+    }
+  }
+
+  /** Hash of the chars {@code [off, off + len)} of a byte string (one char per byte). */
+  private static int tokenHash(String src, int off, int len) {
+    int h = 1;
+    for (int i = off; i < off + len; i++) {
+      h = 31 * h + src.charAt(i);
+    }
+    return h ^ (h >>> 16);
+  }
+
+  private static boolean isToken(String src, int off, int len, char c) {
+    return len == 1 && src.charAt(off) == c;
   }
 
   private static final class CacheEntry {
@@ -117,19 +292,19 @@ final class Sublist {
     while (start <= n) {
       int dot = subject.indexOf('.', start);
       int end = dot < 0 ? n : dot;
-      String token = subject.substring(start, end);
-      if (token.equals("*")) {
+      int len = end - start;
+      if (isToken(subject, start, len, '*')) {
         if (level.pwc == null) {
-          level.pwc = new Node();
+          level.pwc = new Node(subject, start, len, 0);
         }
         node = level.pwc;
-      } else if (token.equals(">")) {
+      } else if (isToken(subject, start, len, '>')) {
         if (level.fwc == null) {
-          level.fwc = new Node();
+          level.fwc = new Node(subject, start, len, 0);
         }
         node = level.fwc;
       } else {
-        node = level.nodes.computeIfAbsent(token, t -> new Node());
+        node = level.getOrAdd(subject, start, len, tokenHash(subject, start, len));
       }
       start = end + 1;
       if (dot < 0) {
@@ -141,7 +316,7 @@ final class Sublist {
       level = node.next;
     }
     if (s.queue == null) {
-      node.psubs.add(s);
+      node.addPlain(s);
     } else {
       if (node.qsubs == null) {
         node.qsubs = new HashMap<>();
@@ -167,14 +342,16 @@ final class Sublist {
   private boolean remove(Level level, String subject, int start, Subscription s) {
     int dot = subject.indexOf('.', start);
     int end = dot < 0 ? subject.length() : dot;
-    String token = subject.substring(start, end);
+    int len = end - start;
+    boolean pwc = isToken(subject, start, len, '*');
+    boolean fwc = !pwc && isToken(subject, start, len, '>');
     Node node;
-    if (token.equals("*")) {
+    if (pwc) {
       node = level.pwc;
-    } else if (token.equals(">")) {
+    } else if (fwc) {
       node = level.fwc;
     } else {
-      node = level.nodes.get(token);
+      node = level.get(subject, start, len, tokenHash(subject, start, len));
     }
     if (node == null) {
       return false;
@@ -182,22 +359,28 @@ final class Sublist {
     boolean removed;
     if (dot >= 0) {
       removed = node.next != null && remove(node.next, subject, end + 1, s);
+      if (removed && node.next.isEmpty()) {
+        node.next = null;
+      }
     } else if (s.queue == null) {
-      removed = removeIdentity(node.psubs, s);
+      removed = node.removePlain(s);
     } else {
       ArrayList<Subscription> q = node.qsubs == null ? null : node.qsubs.get(s.queue);
       removed = q != null && removeIdentity(q, s);
       if (removed && q.isEmpty()) {
         node.qsubs.remove(s.queue);
+        if (node.qsubs.isEmpty()) {
+          node.qsubs = null;
+        }
       }
     }
     if (removed && node.isEmpty()) {
-      if (token.equals("*")) {
+      if (pwc) {
         level.pwc = null;
-      } else if (token.equals(">")) {
+      } else if (fwc) {
         level.fwc = null;
       } else {
-        level.nodes.remove(token);
+        level.remove(node);
       }
     }
     return removed;
@@ -245,25 +428,29 @@ final class Sublist {
   }
 
   private Result matchSlow(String subject) {
-    List<String> tokens = new ArrayList<>(8);
-    int start = 0;
-    while (true) {
-      int dot = subject.indexOf('.', start);
-      if (dot < 0) {
-        tokens.add(subject.substring(start));
-        break;
+    // Token boundaries: token i is [starts[i], ends[i]) of subject.
+    int tokens = 1;
+    for (int i = 0; i < subject.length(); i++) {
+      if (subject.charAt(i) == '.') {
+        tokens++;
       }
-      tokens.add(subject.substring(start, dot));
-      start = dot + 1;
     }
-    for (String t : tokens) {
-      if (t.isEmpty()) {
+    int[] starts = new int[tokens];
+    int[] ends = new int[tokens];
+    int start = 0;
+    for (int t = 0; t < tokens; t++) {
+      int dot = subject.indexOf('.', start);
+      int end = dot < 0 ? subject.length() : dot;
+      if (end == start) {
         return Result.EMPTY;
       }
+      starts[t] = start;
+      ends[t] = end;
+      start = end + 1;
     }
     ArrayList<Subscription> psubs = new ArrayList<>();
     LinkedHashMap<String, ArrayList<Subscription>> qsubs = new LinkedHashMap<>();
-    collect(root, tokens, 0, psubs, qsubs);
+    collect(root, subject, starts, ends, 0, psubs, qsubs);
     if (psubs.isEmpty() && qsubs.isEmpty()) {
       return Result.EMPTY;
     }
@@ -275,7 +462,7 @@ final class Sublist {
     return new Result(psubs.toArray(new Subscription[0]), q);
   }
 
-  private static void collect(Level level, List<String> tokens, int i,
+  private static void collect(Level level, String subject, int[] starts, int[] ends, int i,
       ArrayList<Subscription> psubs, Map<String, ArrayList<Subscription>> qsubs) {
     if (level == null) {
       return;
@@ -283,26 +470,27 @@ final class Sublist {
     if (level.fwc != null) {
       add(level.fwc, psubs, qsubs);
     }
-    boolean last = i == tokens.size() - 1;
+    boolean last = i == starts.length - 1;
     if (level.pwc != null) {
       if (last) {
         add(level.pwc, psubs, qsubs);
       } else {
-        collect(level.pwc.next, tokens, i + 1, psubs, qsubs);
+        collect(level.pwc.next, subject, starts, ends, i + 1, psubs, qsubs);
       }
     }
-    Node n = level.nodes.get(tokens.get(i));
+    int len = ends[i] - starts[i];
+    Node n = level.get(subject, starts[i], len, tokenHash(subject, starts[i], len));
     if (n != null) {
       if (last) {
         add(n, psubs, qsubs);
       } else {
-        collect(n.next, tokens, i + 1, psubs, qsubs);
+        collect(n.next, subject, starts, ends, i + 1, psubs, qsubs);
       }
     }
   }
 
   private static void add(Node n, ArrayList<Subscription> psubs, Map<String, ArrayList<Subscription>> qsubs) {
-    psubs.addAll(n.psubs);
+    n.plainTo(psubs);
     if (n.qsubs != null) {
       for (Map.Entry<String, ArrayList<Subscription>> e : n.qsubs.entrySet()) {
         qsubs.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).addAll(e.getValue());
@@ -319,9 +507,7 @@ final class Sublist {
     if (level == null) {
       return;
     }
-    for (Node n : level.nodes.values()) {
-      forEach(n, action);
-    }
+    level.forEachNode(n -> forEach(n, action));
     if (level.pwc != null) {
       forEach(level.pwc, action);
     }
@@ -331,7 +517,7 @@ final class Sublist {
   }
 
   private static void forEach(Node n, Consumer<Subscription> action) {
-    n.psubs.forEach(action);
+    n.forEachPlain(action);
     if (n.qsubs != null) {
       n.qsubs.values().forEach(l -> l.forEach(action));
     }

@@ -6,6 +6,8 @@ package dev.beacon.broker;
  * {@code owner} is a {@link ClientConnection} or a {@link RouteConnection} (the only kinds of
  * {@link Conn}); the Sublist itself never reads it. Subject, queue and sid are byte strings (one
  * char per wire byte, {@link Subjects#WIRE}), so two subjects are equal exactly when their bytes are.
+ * The sid is kept only as the bytes MSG frames are written from ({@link #sid()} makes the String for
+ * monitoring): a client's {@link SidMap} finds subscriptions by these bytes.
  * A subscription the broker holds for itself (an NSQ channel's queue subscription) has no owner
  * and a {@link Sink} instead.
  */
@@ -22,7 +24,7 @@ final class Subscription {
   final String subject;
   final String queue;
   final byte[] queueBytes;
-  final String sid;
+  /** The sid as sent (null for a route's or the broker's own subscription). */
   final byte[] sidBytes;
   /** Messages after which the subscription ends (UNSUB max); 0 = no limit. */
   long max;
@@ -46,12 +48,16 @@ final class Subscription {
     this.subject = subject;
     this.queue = queue;
     this.queueBytes = queue == null ? null : queue.getBytes(Subjects.WIRE);
-    this.sid = sid;
     this.sidBytes = sid == null ? null : sid.getBytes(Subjects.WIRE);
+  }
+
+  /** The sid as a byte string, or null; made on each call (monitoring, logs). */
+  String sid() {
+    return sidBytes == null ? null : new String(sidBytes, Subjects.WIRE);
   }
 
   @Override
   public String toString() {
-    return subject + (queue == null ? "" : " " + queue) + (sid == null ? "" : " " + sid);
+    return subject + (queue == null ? "" : " " + queue) + (sidBytes == null ? "" : " " + sid());
   }
 }

@@ -120,6 +120,56 @@ class SublistTest {
     assertEquals(1, sl.match(framed, 2, 7).psubs.length);
   }
 
+  /**
+   * Many distinct subjects in a few levels, inserted and removed in a random order (the level tables
+   * grow, and removal closes the gaps in their probe runs): every literal subject still matches exactly
+   * its live subscriptions, and removing everything leaves an empty list.
+   */
+  @Test
+  void manySubjectsInsertedAndRemovedInAnyOrderStillMatch() {
+    java.util.Random rnd = new java.util.Random(42);
+    java.util.List<Subscription> live = new java.util.ArrayList<>();
+    for (int c = 0; c < 40; c++) {
+      for (int i = 0; i < 60; i++) {
+        live.add(sub("m." + c + "." + i));
+        if (i % 7 == 0) {
+          live.add(sub("m." + c + "." + i)); // a second plain subscriber on the same subject
+        }
+      }
+    }
+    Subscription wild = sub("m.*.5");
+    java.util.Collections.shuffle(live, rnd);
+    java.util.Map<String, Integer> count = new java.util.HashMap<>();
+    for (Subscription s : live) {
+      count.merge(s.subject, 1, Integer::sum);
+    }
+    for (int k = 0; k < live.size(); k++) {
+      Subscription s = live.get(k);
+      if (k % 2 == 0) {
+        assertTrue(sl.remove(s));
+        count.merge(s.subject, -1, Integer::sum);
+      }
+    }
+    for (int c = 0; c < 40; c++) {
+      for (int i = 0; i < 60; i++) {
+        String subject = "m." + c + "." + i;
+        int expected = count.getOrDefault(subject, 0) + (i == 5 ? 1 : 0);
+        assertEquals(expected, sl.match(subject).psubs.length, subject);
+      }
+    }
+    for (int k = 0; k < live.size(); k++) {
+      if (k % 2 == 1) {
+        assertTrue(sl.remove(live.get(k)));
+      }
+    }
+    assertTrue(sl.remove(wild));
+    assertEquals(0, sl.count());
+    assertEquals(0, sl.match("m.3.5").psubs.length);
+    java.util.List<Subscription> left = new java.util.ArrayList<>();
+    sl.forEach(left::add);
+    assertEquals(0, left.size());
+  }
+
   @Test
   void subjectValidation() {
     assertTrue(Subjects.isValid("foo.bar"));

@@ -153,6 +153,8 @@ class DistProcessIT {
       assertTrue(f.contains("-Xms8m"), f.toString());
     }
     assertTrue(brokerFlags.contains("-Xss512k"), brokerFlags.toString());
+    assertTrue(brokerFlags.contains("-XX:MaxNewSize=16m"), brokerFlags.toString());
+    assertFalse(lookupdFlags.stream().anyMatch(s -> s.startsWith("-XX:MaxNewSize")), lookupdFlags.toString());
     assertFalse(broker.output().contains("--print-jvm-flags"), "the launcher's own flag reached the daemon");
 
     // The launcher replaced itself with the JVM: the process SIGTERM goes to is java.
