@@ -291,6 +291,13 @@ final class ClientConnection extends Conn {
     }
   }
 
+  /** A payload that no subscription (local, route or internal) matches is dropped as it arrives. */
+  @Override
+  public boolean wantsPayload(Parser p) {
+    Sublist.Result r = broker.sublist.match(p.args, p.subjectOff, p.subjectLen);
+    return r.psubs.length > 0 || r.qsubs.length > 0;
+  }
+
   @Override
   public void onMsg(Parser p) {
     requireConnect();

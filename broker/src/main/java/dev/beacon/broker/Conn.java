@@ -107,6 +107,52 @@ abstract sealed class Conn implements Wire.Reader, Parser.Handler permits Client
     parse(b, off, len);
   }
 
+  /**
+   * A chunk outside the heap: copied into the scratch array in the pieces the parser asks for
+   * ({@link Parser#window}), and the bytes of a payload it drops ({@link Parser#skippable}) are
+   * passed without being copied.
+   */
+  @Override
+  public final void onData(Wire.In in) {
+    if (closed) {
+      return;
+    }
+    int len = in.remaining();
+    inBytes += len;
+    lastActivity = broker.now();
+    if (held != null) {
+      hold(in.array(), 0, in.next(len));
+      return;
+    }
+    broker.beginRead();
+    try {
+      while (in.remaining() > 0 && !parser.isStopped()) {
+        in.skip(parser.skippable(in.remaining()));
+        if (in.remaining() == 0) {
+          break;
+        }
+        int n = in.next(parser.window());
+        byte[] b = in.array();
+        parser.parse(b, 0, n);
+        int at = parser.suspendedAt();
+        if (at >= 0) {
+          held = new java.io.ByteArrayOutputStream();
+          hold(b, at, n - at);
+          if (held != null && in.remaining() > 0) {
+            hold(in.array(), 0, in.next(in.remaining()));
+          }
+          break;
+        }
+      }
+    } catch (NatsProtocolException e) {
+      parser.stop();
+      protocolError(e);
+    } finally {
+      broker.endRead();
+    }
+    afterRead();
+  }
+
   private void parse(byte[] b, int off, int len) {
     broker.beginRead();
     try {

@@ -34,7 +34,8 @@ final class Deliver {
     if (from != null) {
       from.inMsgs++;
     }
-    Sublist.Result r = broker.sublist.match(p.args, p.subjectOff, p.subjectLen);
+    // A dropped payload had no interest when its PUB line was parsed: nothing to deliver it with.
+    Sublist.Result r = p.payloadDropped ? Sublist.Result.EMPTY : broker.sublist.match(p.args, p.subjectOff, p.subjectLen);
     int delivered = 0;
     epoch++;
     touchedCount = 0;

@@ -9,7 +9,12 @@ import java.nio.charset.StandardCharsets;
  * max control line and max payload are enforced here, the payload size before any payload byte is
  * read, and a payload must be followed by exactly CRLF. A payload split across chunks is gathered in
  * a buffer that grows with the bytes that arrive, not with the size declared. A control line or payload that is complete
- * inside the chunk is handed over in place; only split ones are copied. The op set depends on the
+ * inside the chunk is handed over in place; only split ones are copied. A client's payload that
+ * nothing is interested in ({@link Handler#wantsPayload}, asked at the end of the PUB line, as
+ * nats-server parses in place and never copies it) and that does not fit in the chunk is not
+ * gathered at all: its bytes are counted and dropped ({@link #skippable}, so the reader need not
+ * even copy them out of its socket buffer), its CRLF is still checked, and the op is completed
+ * with {@link #payloadDropped} set. The op set depends on the
  * connection kind (client or route). Pure: no I/O, no state outside itself; completed ops go to
  * {@link Handler}, errors are thrown as {@link NatsProtocolException}.
  */
@@ -23,6 +28,15 @@ final class Parser {
 
     /** PUB/HPUB from a client, RMSG/HMSG from a route: see {@link Parser#subject} and friends. */
     void onMsg(Parser p);
+
+    /**
+     * A client's PUB/HPUB line was parsed (the subject fields are set) and its payload is still to
+     * come: false when nothing would receive it, so a payload split across chunks is dropped instead
+     * of gathered. {@link #onMsg} still follows once the payload and its CRLF have passed.
+     */
+    default boolean wantsPayload(Parser p) {
+      return true;
+    }
 
     void onSub(String subject, String queue, String sid);
 
@@ -43,7 +57,20 @@ final class Parser {
 
   enum Kind { CLIENT, ROUTE }
 
-  private enum State { CONTROL, PAYLOAD }
+  private enum State { CONTROL, PAYLOAD, DROP }
+
+  /**
+   * Bytes to hand over at a time after a dropped payload (see {@link #window}): a control line and
+   * some, so the next message's payload is dropped unseen too when it is not wanted either.
+   */
+  static final int DROP_WINDOW = 256;
+
+  /**
+   * Dropped payloads from this size on switch the reader to {@link #DROP_WINDOW} windows. Below it
+   * a window per message cost as much as copying the payload did (publish-only 1 KiB measured the
+   * same server CPU per message either way), so smaller ones are dropped only when split.
+   */
+  static final int WINDOW_ABOVE = 4096;
 
   private static final int MAX_ARGS = 64;
 
@@ -60,6 +87,8 @@ final class Parser {
   private byte[] msgBuf = new byte[0];
   private int msgNeed;
   private int msgHave;
+  /** The last client payload was dropped: hand over small windows (see {@link #window}). */
+  private boolean dropping;
 
   private final int[] argOff = new int[MAX_ARGS];
   private final int[] argLen = new int[MAX_ARGS];
@@ -83,6 +112,13 @@ final class Parser {
   int payloadOff;
   /** Total length: headers plus body. */
   int payloadLen;
+  /**
+   * The payload was dropped unseen ({@link Handler#wantsPayload} said no): {@link #payload} holds
+   * none of its bytes; {@link #payloadLen} is still its size.
+   */
+  boolean payloadDropped;
+
+  private static final byte[] NONE = new byte[0];
 
   Parser(Kind kind, Handler handler, int maxControlLine, int maxPayload) {
     this.kind = kind;
@@ -126,6 +162,10 @@ final class Parser {
     int i = off;
     int end = off + len;
     while (i < end && !stopped) {
+      if (state == State.DROP) {
+        i = drop(b, i, end);
+        continue;
+      }
       if (state == State.PAYLOAD) {
         int n = Math.min(msgNeed - msgHave, end - i);
         growPayload(msgHave + n);
@@ -170,6 +210,59 @@ final class Parser {
         return;
       }
     }
+  }
+
+  /**
+   * Payload bytes the reader may drop without handing them over (they would be dropped unseen
+   * anyway), at most {@code max}; they count as parsed. 0 unless a payload is being dropped. The
+   * CRLF after the payload is never skippable: it is handed over and checked.
+   */
+  int skippable(int max) {
+    if (state != State.DROP || stopped) {
+      return 0;
+    }
+    int n = Math.min(msgNeed - 2 - msgHave, max);
+    if (n <= 0) {
+      return 0;
+    }
+    msgHave += n;
+    return n;
+  }
+
+  /**
+   * How many bytes the reader should hand over next when it copies them out of a buffer of its own:
+   * all it has, except after a dropped payload, when a small window lets {@link #skippable} drop
+   * the next payload unseen too. Only a hint: any length parses the same.
+   */
+  int window() {
+    return dropping ? DROP_WINDOW : Integer.MAX_VALUE;
+  }
+
+  boolean isStopped() {
+    return stopped;
+  }
+
+  /** Counts dropped payload bytes in b[i, end), checking the CRLF after them; returns the new i. */
+  private int drop(byte[] b, int i, int end) {
+    int n = Math.min(msgNeed - msgHave, end - i);
+    int size = msgNeed - 2;
+    for (int pos = Math.max(msgHave, size); pos < msgHave + n; pos++) {
+      if (b[i + pos - msgHave] != (pos == size ? '\r' : '\n')) {
+        throw new NatsProtocolException(Protocol.ERR_UNKNOWN_OP, true, "payload not followed by CRLF");
+      }
+    }
+    msgHave += n;
+    if (msgHave == msgNeed) {
+      state = State.CONTROL;
+      args = lineBuf;
+      payload = NONE;
+      payloadOff = 0;
+      payloadLen = size;
+      payloadDropped = true;
+      handler.onMsg(this);
+      payloadDropped = false;
+    }
+    return i + n;
   }
 
   private static int indexOfLf(byte[] b, int from, int end) {
@@ -375,7 +468,43 @@ final class Parser {
     }
     queueCount = 0;
     headerLen = (int) hdr;
-    return payloadStart(lb, as, le, (int) total, b, i, end);
+    int size = (int) total;
+    args = lb;
+    if (end - i < size + 2 && !handler.wantsPayload(this)) {
+      return dropStart(lb, as, le, size, b, i, end);
+    }
+    dropping = false;
+    return payloadStart(lb, as, le, size, b, i, end);
+  }
+
+  /** The payload of {@code size} bytes plus CRLF starts at b[i] and does not fit in it: drop it. */
+  private int dropStart(byte[] lb, int as, int le, int size, byte[] b, int i, int end) {
+    keepLine(lb, as, le);
+    msgNeed = size + 2;
+    msgHave = 0;
+    state = State.DROP;
+    dropping = size >= WINDOW_ABOVE;
+    return drop(b, i, end);
+  }
+
+  /**
+   * Keeps the arguments lb[as, le) of the current control line in lineBuf, from its start, and moves
+   * the argument offsets with them (a line anywhere in a large chunk costs its own length).
+   */
+  private void keepLine(byte[] lb, int as, int le) {
+    if (lb == lineBuf) {
+      return;
+    }
+    int n = le - as;
+    if (lineBuf.length < n) {
+      lineBuf = new byte[Math.max(n, lineBuf.length * 2)];
+    }
+    System.arraycopy(lb, as, lineBuf, 0, n);
+    subjectOff -= as;
+    replyOff -= as;
+    for (int q = 0; q < queueCount; q++) {
+      queueOff[q] -= as;
+    }
   }
 
   private int rmsg(byte[] lb, int as, int le, boolean headers, byte[] b, int i, int end) {
@@ -432,12 +561,7 @@ final class Parser {
       return i + need;
     }
     // Split payload: keep the control line (its arguments are offsets into it) and gather the rest.
-    if (lb != lineBuf) {
-      if (lineBuf.length < le) {
-        lineBuf = new byte[Math.max(le - as, lineBuf.length * 2) + as];
-      }
-      System.arraycopy(lb, as, lineBuf, as, le - as);
-    }
+    keepLine(lb, as, le);
     msgHave = 0;
     growPayload(end - i);
     msgHave = end - i;

@@ -44,7 +44,10 @@ class HostileLoadTest {
     int n = 200;
     int declared = 1 << 20;
     int sent = 1024;
-    try (RunningBroker b = RunningBroker.start(""); Canary canary = new Canary(b.url(), "canary.hoard")) {
+    try (RunningBroker b = RunningBroker.start(""); Canary canary = new Canary(b.url(), "canary.hoard");
+         RawConn sub = RawConn.connect(b.port())) {
+      // Someone wants "hoard": its payloads are gathered (one nobody wants is dropped as it arrives).
+      sub.send("SUB hoard 1\r\nPING\r\n").expect("PONG\r\n");
       List<Socket> hoarders = new ArrayList<>();
       try {
         byte[] header = ("CONNECT {\"verbose\":false,\"pedantic\":false}\r\nPUB hoard " + declared + "\r\n")

@@ -102,7 +102,7 @@ class OutBufferTest {
   }
 
   @Test
-  void growsAsNeededAndHalvesAfterALightlyUsedFlush() {
+  void growsAsNeededAndHalvesAfterSeveralLightlyUsedFlushesInARow() {
     OutBuffer out = new OutBuffer(16);
     RecordingSink sink = new RecordingSink();
     byte[] big = new byte[OutBuffer.SHRINK_ABOVE * 2];
@@ -113,8 +113,21 @@ class OutBufferTest {
     out.flushTo(sink);
     assertEquals(grown, out.capacity(), "a well-used flush keeps the array");
     assertArrayEquals(big, sink.written.toByteArray());
+    for (int i = 1; i < OutBuffer.SHRINK_AFTER; i++) {
+      out.append(new byte[10]);
+      out.flushTo(sink);
+      assertEquals(grown, out.capacity(), "under-used flush " + i + " keeps the array");
+    }
+    // A well-used flush starts the count again: a steady load that alternates never shrinks.
+    out.append(big);
+    out.flushTo(sink);
+    for (int i = 1; i < OutBuffer.SHRINK_AFTER; i++) {
+      out.append(new byte[10]);
+      out.flushTo(sink);
+    }
+    assertEquals(grown, out.capacity(), "the count restarted after the well-used flush");
     out.append(new byte[10]);
     out.flushTo(sink);
-    assertEquals(grown / 2, out.capacity(), "a flush using under a quarter halves it");
+    assertEquals(grown / 2, out.capacity(), "enough under-used flushes in a row halve it");
   }
 }
