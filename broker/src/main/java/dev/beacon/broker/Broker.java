@@ -5,6 +5,7 @@ import dev.beacon.broker.nsq.NsqHttp;
 import dev.beacon.broker.nsq.NsqListener;
 import dev.beacon.broker.nsq.NsqServer;
 import dev.beacon.common.CommandLine;
+import dev.beacon.common.Durations;
 import dev.beacon.common.HostPort;
 import dev.beacon.common.Hostname;
 import io.vertx.core.Context;
@@ -202,6 +203,7 @@ public final class Broker extends VerticleBase {
             .recover(e -> Future.failedFuture(bindError(options.http(), e))))
         .compose(v -> listenNsq())
         .compose(v -> {
+          startWriteDeadlineSweep();
           routes.start();
           discovery = discoveryFactory.create(new Host(), options.discovery());
           return discovery.start();
@@ -302,6 +304,10 @@ public final class Broker extends VerticleBase {
 
   private Future<?> shutdown() {
     shuttingDown = true;
+    if (writeDeadlineSweep >= 0) {
+      vertx.cancelTimer(writeDeadlineSweep);
+      writeDeadlineSweep = -1;
+    }
     if (authWorkers != null) {
       authWorkers.close();
     }
@@ -573,6 +579,56 @@ public final class Broker extends VerticleBase {
     }
     if (pendingTotal > pendingTotalPeak) {
       pendingTotalPeak = pendingTotal;
+    }
+  }
+
+  // ---- write deadline: one sweep over every connection, instead of a timer per connection ----
+
+  private long writeDeadlineSweep = -1;
+
+  /** The sweep's period: a quarter of write-deadline, at most 1 s, so a cut comes within deadline + period. */
+  static long writeDeadlineSweepMillis(Duration deadline) {
+    return Math.max(1, Math.min(1000, deadline.toMillis() / 4));
+  }
+
+  private void startWriteDeadlineSweep() {
+    String text = Durations.formatGo(options.writeDeadline());
+    long millis = Math.max(1, options.writeDeadline().toMillis());
+    writeDeadlineSweep = vertx.setPeriodic(writeDeadlineSweepMillis(options.writeDeadline()),
+        id -> sweepWriteDeadlines(millis, text));
+  }
+
+  /**
+   * Cuts every client and route whose socket took none of its waiting bytes for write-deadline
+   * (nats-server's write_deadline). nats-server closes a client whose write batch misses the
+   * deadline, and a route only when not one byte of the batch was written: a socket that took no
+   * byte for the whole deadline is that case for both. Costs a look at each connection's socket
+   * backlog per sweep; nothing per message.
+   */
+  private void sweepWriteDeadlines(long millis, String text) {
+    List<Conn> late = new ArrayList<>(0);
+    for (ClientConnection c : clients.values()) {
+      if (c.pastWriteDeadline(millis)) {
+        late.add(c);
+      }
+    }
+    for (RouteConnection r : routes.everything()) {
+      if (r.pastWriteDeadline(millis)) {
+        late.add(r);
+      }
+    }
+    if (late.isEmpty()) {
+      return;
+    }
+    beginRead();
+    try {
+      for (Conn c : late) {
+        if (!c.closed) {
+          c.writeDeadlineExceeded(text);
+        }
+      }
+    } finally {
+      endRead();
     }
   }
 

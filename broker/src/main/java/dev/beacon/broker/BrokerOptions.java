@@ -34,6 +34,8 @@ public record BrokerOptions(
     long maxPending,
     /** Budget for the pending bytes of all connections together, resolved to bytes. */
     long maxPendingTotal,
+    /** No bytes taken by a socket with bytes pending for this long: a slow consumer (above 0). */
+    Duration writeDeadline,
     Duration pingInterval,
     int pingMax,
     Duration routePingInterval,
@@ -124,6 +126,7 @@ public record BrokerOptions(
         b.getInt("max-subscriptions"),
         b.getBytes("max-pending"),
         maxPendingTotal(b),
+        writeDeadline(b),
         Durations.get(b, "ping-interval"),
         b.getInt("ping-max"),
         Durations.get(b, "route-ping-interval"),
@@ -149,6 +152,16 @@ public record BrokerOptions(
         routeUser,
         routePassword,
         nsq);
+  }
+
+  /** {@code write-deadline}: above 0 (nats-server, too, has no way to turn it off: 0 there means its default). */
+  static Duration writeDeadline(Config b) {
+    Duration d = Durations.get(b, "write-deadline");
+    if (d.isNegative() || d.isZero()) {
+      throw new IllegalArgumentException("write-deadline: " + b.getValue("write-deadline").unwrapped()
+          + " (expected: above 0)");
+    }
+    return d;
   }
 
   /** {@code max-pending-total}: a size, or "N%" of the JVM's maximum heap (Runtime.maxMemory()). */

@@ -229,6 +229,40 @@ abstract sealed class Conn implements Wire.Reader, Parser.Handler permits Client
     return now - takenSince < millis * 1_000_000L;
   }
 
+  /**
+   * The write deadline (nats-server's write_deadline), looked at by the broker's sweep: true when
+   * bytes are waiting for this peer and its socket has taken none of them for {@code millis} or more.
+   * While nothing waits the clock does not run: it starts at the first look that finds bytes waiting.
+   */
+  final boolean pastWriteDeadline(long millis) {
+    if (closed) {
+      return false;
+    }
+    if (wire.pendingBytes() == 0 && out.queuedBytes() == 0) {
+      taken = Long.MIN_VALUE;
+      return false;
+    }
+    return !progressing(millis);
+  }
+
+  /**
+   * Cuts this connection for its write deadline, as nats-server's handleWriteTimeout: counted and
+   * logged as a slow consumer ("Slow Consumer Detected: WriteDeadline of 10s exceeded with N chunks
+   * of M total bytes."), closed at once with reason "Slow Consumer (Write Deadline)", the unsent bytes
+   * dropped. A client that has not sent CONNECT yet is closed the same way without being counted or
+   * logged (nats-server: that would be misleading).
+   */
+  final void writeDeadlineExceeded(String deadline) {
+    if (!(this instanceof ClientConnection c && !c.connected)) {
+      broker.slowConsumer(this);
+      broker.log(this + " Slow Consumer Detected: WriteDeadline of " + deadline + " exceeded with "
+          + Math.max(1, wire.pendingChunks()) + " chunks of " + (out.queuedBytes() + wire.pendingBytes()) + " total bytes.");
+    }
+    out.discard();
+    closed("Slow Consumer (Write Deadline)");
+    wire.closeNow();
+  }
+
   private void releaseStalled() {
     if (stalled == null || stalled.isEmpty()) {
       return;

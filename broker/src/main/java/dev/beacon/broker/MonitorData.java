@@ -51,6 +51,7 @@ final class MonitorData {
         new Varz.Cluster(o.clusterName(), broker.advertisedHost(), Math.max(0, broker.clusterPort()), broker.routes.peerUrls(),
             o.routeTls() != null ? Boolean.TRUE : null, o.routeTls() != null ? o.routeTls().verify() : null),
         o.tlsTimeout().toMillis() / 1000.0,
+        o.writeDeadline().toNanos(),
         Instant.ofEpochMilli(st.start).toString(),
         Instant.now().toString(),
         uptime(System.currentTimeMillis() - st.start),

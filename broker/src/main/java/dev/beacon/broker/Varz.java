@@ -54,6 +54,8 @@ record Varz(
     @JsonProperty("cluster") Cluster cluster,
     /** Client TLS handshake timeout, seconds. */
     @JsonProperty("tls_timeout") double tlsTimeout,
+    /** Nanoseconds, as nats-server's Go duration. */
+    @JsonProperty("write_deadline") long writeDeadline,
     @JsonProperty("start") String start,
     @JsonProperty("now") String now,
     @JsonProperty("uptime") String uptime,

@@ -386,6 +386,12 @@ final class Wire implements OutBuffer.Sink {
     return ob == null ? 0 : ob.totalPendingWriteBytes();
   }
 
+  /** Writes (buffers) not yet wholly taken by the kernel. */
+  int pendingChunks() {
+    ChannelOutboundBuffer ob = ctx.channel().unsafe().outboundBuffer();
+    return ob == null ? 0 : ob.size();
+  }
+
   /** Closes once what was written so far is flushed (or at once if the channel is gone). */
   void closeAfterFlush() {
     if (closing) {

@@ -71,7 +71,7 @@ class MonitorFieldsTest {
         assertEquals("beacon server_id server_name version beacon_version proto go host port auth_required"
             + " max_connections ping_interval ping_max http_host http_port https_port auth_timeout max_control_line"
             + " max_payload max_pending max_subscriptions cluster cluster.name cluster.addr cluster.cluster_port"
-            + " cluster.urls tls_timeout start"
+            + " cluster.urls tls_timeout write_deadline start"
             + " now uptime mem cores cpu connections total_connections routes remotes in_msgs out_msgs in_bytes"
             + " out_bytes slow_consumers slow_consumer_stats stale_connections subscriptions http_req_stats"
             + " connect_urls stalls max_pending_total pending_total pending_total_cuts", fields(get(a, "/varz")));

@@ -159,6 +159,56 @@ public final class Durations {
     return Duration.ofNanos(d);
   }
 
+  /**
+   * Go's {@code time.Duration.String()}: {@code 0s}, {@code 1.5ms}, {@code 10s}, {@code 1m30s},
+   * {@code 2h0m0s}; below a second in the largest of ns, µs and ms that fits. As nats-server prints
+   * durations in its log lines.
+   */
+  public static String formatGo(Duration d) {
+    long n = d.toNanos();
+    if (n == 0) {
+      return "0s";
+    }
+    StringBuilder sb = new StringBuilder();
+    if (n < 0) {
+      sb.append('-');
+    }
+    // Unsigned from here: Long.MIN_VALUE nanoseconds negates to itself, read as 1<<63.
+    long u = n < 0 ? -n : n;
+    if (Long.compareUnsigned(u, 1_000_000_000L) < 0) {
+      long div = u < 1_000L ? 1L : u < 1_000_000L ? 1_000L : 1_000_000L;
+      appendFraction(sb, u, div);
+      return sb.append(div == 1L ? "ns" : div == 1_000L ? "\u00b5s" : "ms").toString();
+    }
+    long hours = Long.divideUnsigned(u, 3_600_000_000_000L);
+    long rest = Long.remainderUnsigned(u, 3_600_000_000_000L);
+    long minutes = rest / 60_000_000_000L;
+    rest %= 60_000_000_000L;
+    if (hours > 0) {
+      sb.append(hours).append('h');
+    }
+    if (hours > 0 || minutes > 0) {
+      sb.append(minutes).append('m');
+    }
+    appendFraction(sb, rest, 1_000_000_000L);
+    return sb.append('s').toString();
+  }
+
+  /** v / div with the fraction's trailing zeros dropped (div a power of ten). */
+  private static void appendFraction(StringBuilder sb, long v, long div) {
+    sb.append(v / div);
+    long frac = v % div;
+    if (frac == 0) {
+      return;
+    }
+    String digits = Long.toString(div + frac).substring(1);
+    int end = digits.length();
+    while (digits.charAt(end - 1) == '0') {
+      end--;
+    }
+    sb.append('.').append(digits, 0, end);
+  }
+
   private static boolean isDigit(char c) {
     return c >= '0' && c <= '9';
   }

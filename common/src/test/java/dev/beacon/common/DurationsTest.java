@@ -86,4 +86,25 @@ class DurationsTest {
     assertThrows(ConfigException.class, () -> Durations.get(c, "lookupd.x"));
     assertThrows(ConfigException.class, () -> Durations.get(c, "lookupd.y"));
   }
+
+  /** Expected texts as Go's time.Duration.String() prints them. */
+  @Test
+  void formatGoPrintsAsGoDoes() {
+    assertEquals("0s", Durations.formatGo(Duration.ZERO));
+    assertEquals("1ns", Durations.formatGo(Duration.ofNanos(1)));
+    assertEquals("1.1\u00b5s", Durations.formatGo(Duration.ofNanos(1100)));
+    assertEquals("2.2ms", Durations.formatGo(Duration.ofNanos(2_200_000)));
+    assertEquals("500ms", Durations.formatGo(Duration.ofMillis(500)));
+    assertEquals("1s", Durations.formatGo(Duration.ofSeconds(1)));
+    assertEquals("10s", Durations.formatGo(Duration.ofSeconds(10)));
+    assertEquals("3.3s", Durations.formatGo(Duration.ofMillis(3300)));
+    assertEquals("4m5s", Durations.formatGo(Duration.ofSeconds(245)));
+    assertEquals("4m5.001s", Durations.formatGo(Duration.ofMillis(245_001)));
+    assertEquals("5h6m7.001s", Durations.formatGo(Duration.ofMillis(18_367_001)));
+    assertEquals("2h0m0s", Durations.formatGo(Duration.ofHours(2)));
+    assertEquals("1m0s", Durations.formatGo(Duration.ofMinutes(1)));
+    assertEquals("-1.5s", Durations.formatGo(Duration.ofMillis(-1500)));
+    assertEquals("2562047h47m16.854775807s", Durations.formatGo(Duration.ofNanos(Long.MAX_VALUE)));
+    assertEquals("-2562047h47m16.854775808s", Durations.formatGo(Duration.ofNanos(Long.MIN_VALUE)));
+  }
 }

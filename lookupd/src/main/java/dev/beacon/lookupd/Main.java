@@ -4,6 +4,7 @@ import dev.beacon.common.CommandLine;
 import dev.beacon.common.ExitCodes;
 import dev.beacon.common.NativeHeapTrim;
 import dev.beacon.common.NettyWarmup;
+import dev.beacon.common.OutOfMemoryExit;
 import dev.beacon.common.SpinningTransport;
 import io.vertx.core.Vertx;
 
@@ -32,6 +33,12 @@ public final class Main {
       return;
     }
     Vertx vertx = Vertx.builder().withTransport(SpinningTransport.of(options.eventLoopSpin())).build();
+    // What no handler caught, which Vert.x would only log: an OutOfMemoryError ends the process.
+    vertx.exceptionHandler(e -> {
+      OutOfMemoryExit.check(e);
+      System.err.println("lookupd: unhandled exception on an event loop:");
+      e.printStackTrace();
+    });
     Lookupd lookupd = new Lookupd(options);
     try {
       vertx.deployVerticle(lookupd).await();
