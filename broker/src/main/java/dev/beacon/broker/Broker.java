@@ -731,6 +731,15 @@ public final class Broker extends VerticleBase {
     return now;
   }
 
+  /**
+   * Reads the wall clock into {@link #now} and returns it: for the time a connection took bytes,
+   * which must not be older than the connection's start (the cached {@link #now} is the time of the
+   * loop's previous read, possibly before this connection was accepted).
+   */
+  long clock() {
+    return now = System.currentTimeMillis();
+  }
+
   void slowConsumer(Conn c) {
     stats.slowConsumers++;
     if (c instanceof RouteConnection) {

@@ -99,7 +99,7 @@ abstract sealed class Conn implements Wire.Reader, Parser.Handler permits Client
       return;
     }
     inBytes += len;
-    lastActivity = broker.now();
+    lastActivity = broker.clock();
     if (held != null) {
       hold(b, off, len);
       return;
@@ -119,7 +119,7 @@ abstract sealed class Conn implements Wire.Reader, Parser.Handler permits Client
     }
     int len = in.remaining();
     inBytes += len;
-    lastActivity = broker.now();
+    lastActivity = broker.clock();
     if (held != null) {
       hold(in.array(), 0, in.next(len));
       return;
