@@ -1,6 +1,7 @@
 package dev.beacon.broker;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * Incremental NATS protocol parser (nats-server parser.go): a hand-written byte scan over each
@@ -73,6 +74,7 @@ final class Parser {
   static final int WINDOW_ABOVE = 4096;
 
   private static final int MAX_ARGS = 64;
+  private static final int[] NO_INTS = new int[0];
 
   private final Kind kind;
   private final Handler handler;
@@ -90,8 +92,10 @@ final class Parser {
   /** The last client payload was dropped: hand over small windows (see {@link #window}). */
   private boolean dropping;
 
-  private final int[] argOff = new int[MAX_ARGS];
-  private final int[] argLen = new int[MAX_ARGS];
+  // Argument offsets of the current line: 8 fit every client verb; they grow (to MAX_ARGS) only for
+  // route messages with many queue groups, so each connection carries 64 bytes of them, not 512.
+  private int[] argOff = new int[8];
+  private int[] argLen = new int[8];
   private int argc;
 
   // Fields of the message being delivered to Handler.onMsg (valid during that call only).
@@ -104,8 +108,8 @@ final class Parser {
   int replyLen = -1;
   /** Route messages: queue group names (offsets into {@link #args}). */
   int queueCount;
-  final int[] queueOff = new int[MAX_ARGS];
-  final int[] queueLen = new int[MAX_ARGS];
+  int[] queueOff = NO_INTS;
+  int[] queueLen = NO_INTS;
   /** Header block length (HPUB/HMSG), or -1. */
   int headerLen = -1;
   byte[] payload;
@@ -409,8 +413,12 @@ final class Parser {
       while (k < le && lb[k] != ' ' && lb[k] != '\t') {
         k++;
       }
-      if (argc == MAX_ARGS) {
-        throw NatsProtocolException.closeSilently("too many arguments");
+      if (argc == argOff.length) {
+        if (argc == MAX_ARGS) {
+          throw NatsProtocolException.closeSilently("too many arguments");
+        }
+        argOff = Arrays.copyOf(argOff, MAX_ARGS);
+        argLen = Arrays.copyOf(argLen, MAX_ARGS);
       }
       argOff[argc] = s;
       argLen[argc] = k - s;
@@ -541,6 +549,10 @@ final class Parser {
         q = 3;
       } else {
         throw NatsProtocolException.closeSilently("processRoutedMsg Parse Error: " + snippet(lb, as, le));
+      }
+      if (queueOff.length < argc - sizes - q) {
+        queueOff = new int[MAX_ARGS]; // made by the first route message with queue groups
+        queueLen = new int[MAX_ARGS];
       }
       for (; q < argc - sizes; q++) {
         queueOff[queueCount] = argOff[q];

@@ -184,6 +184,27 @@ class ParserTest {
   }
 
   @Test
+  void routeMessagesWithManyQueueGroupsGrowTheArgumentArraysUpToTheLimit() {
+    StringBuilder line = new StringBuilder("RMSG $G foo + r");
+    StringBuilder want = new StringBuilder("MSG foo reply=r");
+    for (int q = 0; q < 40; q++) {
+      line.append(" q").append(q);
+      want.append(" q=q").append(q);
+    }
+    // Twice: the second message reuses the grown arrays; then a short one after the long ones.
+    String input = line + " 2\r\nab\r\n" + line + " 2\r\nab\r\nRMSG $G foo | q1 2\r\nab\r\n";
+    String msg = want + " [ab]";
+    everyWay(Parser.Kind.ROUTE, input, List.of(msg, msg, "MSG foo q=q1 [ab]"));
+
+    StringBuilder tooMany = new StringBuilder("RMSG $G foo |");
+    for (int q = 0; q < 61; q++) {
+      tooMany.append(" q").append(q);
+    }
+    // 3 + 1 + 61 + size = 66 arguments: past the 64 a line may have.
+    assertNull(error(Parser.Kind.ROUTE, tooMany + " 2\r\nab\r\n").text);
+  }
+
+  @Test
   void payloadSplitAtEveryOffsetWithThreeChunks() {
     byte[] in = "PUB a 10\r\n0123456789\r\nPING\r\n".getBytes(StandardCharsets.UTF_8);
     for (int i = 1; i < in.length; i++) {
