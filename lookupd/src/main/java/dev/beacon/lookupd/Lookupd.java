@@ -4,6 +4,7 @@ import dev.beacon.common.HostPort;
 import dev.beacon.common.Hostname;
 import dev.beacon.common.Log;
 import dev.beacon.common.NettyWarmup;
+import dev.beacon.common.OutOfMemoryExit;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
@@ -124,7 +125,10 @@ public final class Lookupd extends VerticleBase {
     tcpServer = vertx.createNetServer(tcpOptions).connectHandler(this::connected)
         // Errors before a connection is handed over: with TLS, a failed handshake (at debug, so a
         // scanner cannot flood the log; the client learns the reason from its own TLS stack).
-        .exceptionHandler(e -> log.debug("TCP: connection failed before the protocol: " + e.getMessage()));
+        .exceptionHandler(e -> {
+          OutOfMemoryExit.check(e);
+          log.debug("TCP: connection failed before the protocol: " + e.getMessage());
+        });
     HttpServerOptions httpOptions = new HttpServerOptions()
         .setIdleTimeout((int) options.httpIdleTimeout().toMillis())
         .setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
@@ -137,7 +141,10 @@ public final class Lookupd extends VerticleBase {
       httpOptions.setClientAuth(options.tlsCa().isEmpty() ? ClientAuth.NONE : ClientAuth.REQUIRED);
     }
     httpServer = vertx.createHttpServer(httpOptions).connectionHandler(this::httpConnected).requestHandler(http)
-        .exceptionHandler(e -> log.debug("HTTP: connection failed before a request: " + e.getMessage()));
+        .exceptionHandler(e -> {
+          OutOfMemoryExit.check(e);
+          log.debug("HTTP: connection failed before a request: " + e.getMessage());
+        });
 
     return listen(tcpServer::listen, options.tcpAddress())
         .compose(s -> listen(httpServer::listen, options.httpAddress()))

@@ -1,6 +1,7 @@
 package dev.beacon.lookupd;
 
 import dev.beacon.common.Log;
+import dev.beacon.common.OutOfMemoryExit;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.NetSocket;
 
@@ -53,9 +54,12 @@ final class TcpConnection implements LookupProtocol.Wire {
     if (!HalfClose.enable(socket, inputEnded)) {
       socket.endHandler(v -> parser.end());
     }
-    if (log != null) {
-      socket.exceptionHandler(e -> log.debug("client(" + remote + "): " + e.getMessage()));
-    }
+    socket.exceptionHandler(e -> {
+      OutOfMemoryExit.check(e); // with -XX:+ExitOnOutOfMemoryError, as on the event loop
+      if (log != null) {
+        log.debug("client(" + remote + "): " + e.getMessage());
+      }
+    });
     socket.closeHandler(v -> {
       metrics.tcpConnections--;
       PeerInfo peer = protocol.peer();
