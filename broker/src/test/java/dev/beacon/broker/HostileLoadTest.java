@@ -1,5 +1,6 @@
 package dev.beacon.broker;
 
+import dev.beacon.testkit.Canary;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 

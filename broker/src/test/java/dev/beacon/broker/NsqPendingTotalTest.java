@@ -1,5 +1,6 @@
 package dev.beacon.broker;
 
+import dev.beacon.testkit.Canary;
 import io.nats.client.Connection;
 import io.nats.client.Nats;
 import io.nats.client.Options;

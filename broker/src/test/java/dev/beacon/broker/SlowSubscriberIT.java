@@ -1,5 +1,6 @@
 package dev.beacon.broker;
 
+import dev.beacon.testkit.Canary;
 import dev.beacon.testkit.NatsServerProcess;
 
 import io.nats.client.Connection;

@@ -1,4 +1,4 @@
-package dev.beacon.broker;
+package dev.beacon.testkit;
 
 import io.nats.client.Connection;
 import io.nats.client.Dispatcher;
@@ -10,32 +10,30 @@ import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
-import dev.beacon.testkit.Await;
-
 /**
  * A jnats publisher and subscriber on a subject of their own, one message every 2 ms, while a test
- * loads the server: {@link #stop} reports how many were lost and the longest gap between arrivals.
+ * loads the server: {@link #stop} reports how many were sent and received and the longest gap
+ * between two arrivals. Needs jnats on the test classpath (testkit has it as an optional dependency).
  */
-final class Canary implements AutoCloseable {
+public final class Canary implements AutoCloseable {
   private final Connection pub;
   private final Connection sub;
-  private final String subject;
   private final AtomicLong received = new AtomicLong();
   private final AtomicLong lastArrival = new AtomicLong();
   private final AtomicLong maxGapNanos = new AtomicLong();
+  private final AtomicLong sent = new AtomicLong();
   private volatile boolean running = true;
-  private long sent;
   private final Thread publisher;
 
-  record Result(long sent, long received, long maxGapMillis) {
-    long lost() {
+  /** What the canary saw. */
+  public record Result(long sent, long received, long maxGapMillis) {
+    public long lost() {
       return sent - received;
     }
   }
 
-  Canary(String url, String subject) throws Exception {
-    this.subject = subject;
-    Options o = new Options.Builder().server(url).maxReconnects(0).build();
+  public Canary(String url, String subject) throws Exception {
+    Options o = new Options.Builder().server(url).maxReconnects(0).connectionTimeout(Duration.ofSeconds(5)).build();
     pub = Nats.connect(o);
     sub = Nats.connect(o);
     Dispatcher d = sub.createDispatcher(m -> {
@@ -53,25 +51,25 @@ final class Canary implements AutoCloseable {
       long next = System.nanoTime();
       while (running) {
         pub.publish(subject, body);
-        sent++;
+        sent.incrementAndGet();
         next += 2_000_000L;
-        LockSupport.parkNanos(Math.max(0, next - System.nanoTime()));
+        LockSupport.parkNanos(Math.max(0, next - System.nanoTime())); // the canary's pace
       }
     }, "canary-" + subject);
     publisher.setDaemon(true);
     publisher.start();
   }
 
-  /** Stops publishing, waits until what was sent arrived (or 10 s), returns the figures. */
-  Result stop() throws Exception {
+  /** Stops publishing, waits (at most 10 s) until what was sent arrived, returns the figures. */
+  public Result stop() throws Exception {
     running = false;
-    publisher.join(5000);
+    publisher.join(5_000);
     pub.flush(Duration.ofSeconds(5));
-    long total = sent;
+    long total = sent.get();
     try {
-      Await.until("canary messages arrived", Duration.ofSeconds(10), () -> received.get() >= total);
+      Await.until("the canary's messages to arrive", Duration.ofSeconds(10), () -> received.get() >= total);
     } catch (AssertionError e) {
-      // Reported as lost below.
+      // reported as lost by the caller
     }
     return new Result(total, received.get(), maxGapNanos.get() / 1_000_000);
   }
