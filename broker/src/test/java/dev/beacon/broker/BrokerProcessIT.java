@@ -13,8 +13,6 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -24,26 +22,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The packaged jar as a process: ready line, bind failure line, SIGTERM, exit codes. */
 @Timeout(60)
 class BrokerProcessIT {
-  private static final Path JAR = Path.of("target/broker.jar");
   private static final Duration WAIT = Duration.ofSeconds(30);
-  private static final Pattern READY = Pattern.compile(
-      "broker: ready, server_id N\\w+, clients on 127.0.0.1:(\\d+), monitoring on 127.0.0.1:(\\d+), routes on 127.0.0.1:(\\d+)");
-
-  private final List<JarProcess> started = new ArrayList<>();
+  private static final Pattern READY = BrokerJars.READY;
+  private final BrokerJars jars = new BrokerJars();
 
   private JarProcess start(String... flags) throws Exception {
-    JarProcess p = JarProcess.start(JAR, List.of("-Xmx256m"), List.of(flags));
-    started.add(p);
-    return p;
+    return jars.start(flags);
   }
 
   @AfterEach
   void killLeftovers() throws Exception {
-    for (JarProcess p : started) {
-      if (p.isAlive()) {
-        p.kill();
-      }
-    }
+    jars.killAll();
   }
 
   /** SIGTERM through the handle: Process.destroy() would also close our end of its output. */

@@ -1,6 +1,7 @@
 package dev.beacon.broker.nsq;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.beacon.broker.BrokerJars;
 import dev.beacon.testkit.FreePorts;
 import dev.beacon.testkit.JarProcess;
 import org.junit.jupiter.api.AfterEach;
@@ -11,10 +12,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -23,25 +21,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The packaged jar with nsqd's flags: --nsq-listen serves NSQ and is /info's tcp_port; a bad NSQ setting exits 1. */
 @Timeout(60)
 class NsqProcessIT {
-  private static final Path JAR = Path.of("target/broker.jar");
   private static final Duration WAIT = Duration.ofSeconds(30);
-  private static final Pattern READY = Pattern.compile(
-      "broker: ready, server_id N\\w+, clients on 127.0.0.1:(\\d+), monitoring on 127.0.0.1:(\\d+), routes on 127.0.0.1:(\\d+)");
-  private final List<JarProcess> started = new ArrayList<>();
+  private static final Pattern READY = BrokerJars.READY;
+  private final BrokerJars jars = new BrokerJars();
 
   private JarProcess start(String... flags) throws Exception {
-    JarProcess p = JarProcess.start(JAR, List.of("-Xmx256m"), List.of(flags));
-    started.add(p);
-    return p;
+    return jars.start(flags);
   }
 
   @AfterEach
   void killLeftovers() throws Exception {
-    for (JarProcess p : started) {
-      if (p.isAlive()) {
-        p.kill();
-      }
-    }
+    jars.killAll();
   }
 
   private static JsonNode info(int http) throws Exception {
