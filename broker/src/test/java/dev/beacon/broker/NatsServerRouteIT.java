@@ -32,12 +32,12 @@ class NatsServerRouteIT {
     b.await(Duration.ofSeconds(15), c);
   }
 
-  private static Connection connect(String url) throws Exception {
+  static Connection connect(String url) throws Exception {
     return Nats.connect(Options.builder().server(url).maxReconnects(0).build());
   }
 
   /** Polls until a publish from {@code pub} reaches {@code sub} (interest has crossed the route). */
-  private static void awaitFlow(Connection pub, Subscription sub, String subject) throws Exception {
+  static void awaitFlow(Connection pub, Subscription sub, String subject) throws Exception {
     long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
     while (System.nanoTime() < deadline) {
       pub.publish(subject, "probe".getBytes(StandardCharsets.UTF_8));

@@ -5,8 +5,6 @@ import dev.beacon.testkit.TestCerts;
 import dev.beacon.testkit.FreePorts;
 import dev.beacon.testkit.NatsServerProcess;
 import io.nats.client.Connection;
-import io.nats.client.Nats;
-import io.nats.client.Options;
 import io.nats.client.Subscription;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
@@ -17,10 +15,11 @@ import org.junit.jupiter.api.Timeout;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
+import static dev.beacon.broker.NatsServerRouteIT.awaitFlow;
+import static dev.beacon.broker.NatsServerRouteIT.connect;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * A real nats-server 2.9 routed to the broker with mutual route TLS (the same CA) and cluster
@@ -45,25 +44,6 @@ class NatsServerSecureRouteIT {
         + "  tls { cert_file: \"" + CERTS.serverCert + "\", key_file: \"" + CERTS.serverKey + "\", ca_file: \""
         + CERTS.ca + "\", verify: true, timeout: 2 }\n"
         + (routes.isEmpty() ? "" : "  routes: [ \"" + routes + "\" ]\n") + "}\n";
-  }
-
-  private static Connection connect(String url) throws Exception {
-    return Nats.connect(Options.builder().server(url).maxReconnects(0).build());
-  }
-
-  private static void awaitFlow(Connection pub, Subscription sub, String subject) throws Exception {
-    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-    while (System.nanoTime() < deadline) {
-      pub.publish(subject, "probe".getBytes(StandardCharsets.UTF_8));
-      pub.flush(Duration.ofSeconds(1));
-      if (sub.nextMessage(Duration.ofMillis(100)) != null) {
-        while (sub.nextMessage(Duration.ofMillis(100)) != null) {
-          // drop extra probes
-        }
-        return;
-      }
-    }
-    fail("no flow on " + subject);
   }
 
   private static void bothWays(RunningBroker b, NatsServerProcess ns) throws Exception {
