@@ -131,13 +131,7 @@ abstract sealed class Conn implements Wire.Reader, Parser.Handler permits Client
         if (in.remaining() == 0) {
           break;
         }
-        int n = in.next(parser.window());
-        byte[] b = in.array();
-        parser.parse(b, 0, n);
-        int at = parser.suspendedAt();
-        if (at >= 0) {
-          held = new java.io.ByteArrayOutputStream();
-          hold(b, at, n - at);
+        if (parsePiece(in.array(), 0, in.next(parser.window()))) {
           if (held != null && in.remaining() > 0) {
             hold(in.array(), 0, in.next(in.remaining()));
           }
@@ -156,12 +150,7 @@ abstract sealed class Conn implements Wire.Reader, Parser.Handler permits Client
   private void parse(byte[] b, int off, int len) {
     broker.beginRead();
     try {
-      parser.parse(b, off, len);
-      int at = parser.suspendedAt();
-      if (at >= 0) {
-        held = new java.io.ByteArrayOutputStream();
-        hold(b, at, off + len - at);
-      }
+      parsePiece(b, off, len);
     } catch (NatsProtocolException e) {
       parser.stop();
       protocolError(e);
@@ -169,6 +158,21 @@ abstract sealed class Conn implements Wire.Reader, Parser.Handler permits Client
       broker.endRead();
     }
     afterRead();
+  }
+
+  /**
+   * Parses {@code b[off, off+len)}; when the parser suspends (a stalled publisher), what it did not
+   * parse is held and true is returned.
+   */
+  private boolean parsePiece(byte[] b, int off, int len) {
+    parser.parse(b, off, len);
+    int at = parser.suspendedAt();
+    if (at < 0) {
+      return false;
+    }
+    held = new java.io.ByteArrayOutputStream();
+    hold(b, at, off + len - at);
+    return true;
   }
 
   /** Runs after each read chunk was parsed and the writes it caused were flushed. */
